@@ -1,0 +1,91 @@
+"""Benchmark: exact area-weighted oversampling of one full synthetic TROPOMI orbit (noxnb.satellite.oversample).
+
+One ascending orbit of 4,000 scanlines x 450 ground pixels (3.5 x 5.5 km, 63S-63N) is gridded onto 0.05 and 0.25 degree
+grids covering it. A random sample of pixels is also intersected with the grid cells by shapely (exact polygon
+intersection, the reference); the overlap fractions and the gridded means are compared.
+Usage: python benchmarks/gridding.py [--scanlines 4000] [--sample 3000] [--engine numba|numpy]
+The last line printed is one JSON object.
+"""
+import argparse, json, os, time
+import numpy as np
+import shapely
+from noxnb.grid import Grid
+from noxnb import satellite as sat
+
+
+def synthetic_orbit(n_scan, seed=0):
+    "Full-orbit geometry with a random column (mol m-2) and precision (mol m-2)."
+    geo = sat.orbit_geometry(n_scan, 450, 0., 110.)
+    rng = np.random.default_rng(seed)
+    col = 5e-5 * rng.lognormal(0, 1, geo.latitude.shape)
+    geo[sat.COL] = (('scanline', 'ground_pixel'), col)
+    geo[sat.PREC] = (('scanline', 'ground_pixel'), np.sqrt(sat.NOISE_FLOOR ** 2 + (0.2 * col) ** 2))
+    return geo
+
+
+def covering_grid(geo, res):
+    lb, lo = geo.latitude_bounds.values, geo.longitude_bounds.values
+    return Grid(float(np.floor(lb.min())), float(np.ceil(lb.max())), float(np.floor(lo.min())), float(np.ceil(lo.max())), res)
+
+
+def reference_overlaps(lat_b, lon_b, grid):
+    "Exact overlaps with shapely: {(pixel, flat cell): fraction of the cell area}."
+    ny, nx = grid.shape
+    out = {}
+    for p in range(len(lat_b)):
+        poly = shapely.Polygon(np.c_[lon_b[p], lat_b[p]])
+        i0, i1 = np.searchsorted(grid.lon_edges, [lon_b[p].min(), lon_b[p].max()])
+        j0, j1 = np.searchsorted(grid.lat_edges, [lat_b[p].min(), lat_b[p].max()])
+        jj, ii = np.meshgrid(np.arange(max(j0 - 1, 0), min(j1, ny)), np.arange(max(i0 - 1, 0), min(i1, nx)), indexing='ij')
+        boxes = shapely.box(grid.lon_edges[ii], grid.lat_edges[jj], grid.lon_edges[ii + 1], grid.lat_edges[jj + 1])
+        a = shapely.area(shapely.intersection(poly, boxes)) / grid.res ** 2
+        for j, i, v in zip(jj.ravel(), ii.ravel(), a.ravel()):
+            if v > 0: out[(p, j * nx + i)] = v
+    return out
+
+
+def compare(sample_lat, sample_lon, grid, engine):
+    "Max relative difference of overlap fractions (reference > 1e-9) and max absolute difference, plus reference speed."
+    t0 = time.perf_counter(); ref = reference_overlaps(sample_lat, sample_lon, grid); t_ref = time.perf_counter() - t0
+    pix, cell, a = sat.pixel_overlaps(sample_lat, sample_lon, grid, engine)
+    ours = {(int(p), int(c)): v for p, c, v in zip(pix, cell, a)}
+    keys = set(ref) | set(ours)
+    diff = np.array([abs(ours.get(k, 0.) - ref.get(k, 0.)) for k in keys])
+    rel = np.array([abs(ours.get(k, 0.) - ref[k]) / ref[k] for k in ref if ref[k] > 1e-9])
+    return float(rel.max()), float(diff.max()), len(sample_lat) / t_ref, len(ref)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--scanlines', type=int, default=4000)
+    ap.add_argument('--sample', type=int, default=3000)
+    ap.add_argument('--engine', default=None, choices=['numba', 'numpy'])
+    a = ap.parse_args(argv)
+    geo = synthetic_orbit(a.scanlines)
+    n = geo.latitude.size
+    sat.oversample(geo.isel(scanline=slice(0, 2)), covering_grid(geo, 0.25), engine=a.engine)  # compile / warm up
+    res = {'n_pixels': n, 'engine': a.engine or ('numba' if sat.numba else 'numpy'), 'cpu_count': os.cpu_count()}
+    total = 0.
+    for r in (0.05, 0.25):
+        g = covering_grid(geo, r)
+        t0 = time.perf_counter(); out = sat.oversample(geo, g, engine=a.engine); dt = time.perf_counter() - t0
+        total += dt
+        res[f'seconds_{r}'], res[f'pixels_per_s_{r}'] = round(dt, 3), round(n / dt)
+        res[f'grid_cells_{r}'], res[f'observed_cells_{r}'] = int(np.prod(g.shape)), int((out.weight > 0).sum())
+        print(f'{r} deg grid {g.shape}: {n} pixels in {dt:.2f} s = {n / dt / 1e6:.2f} M pixels/s', flush=True)
+    rng = np.random.default_rng(1)
+    idx = rng.choice(n, a.sample, replace=False)
+    lb, lo = geo.latitude_bounds.values.reshape(-1, 4)[idx], geo.longitude_bounds.values.reshape(-1, 4)[idx]
+    worst = 0.
+    for r in (0.05, 0.25):
+        rel, absd, ref_speed, nref = compare(lb, lo, covering_grid(geo, r), a.engine)
+        worst = max(worst, rel)
+        res[f'max_rel_diff_{r}'], res[f'max_abs_diff_{r}'], res[f'reference_pixels_per_s_{r}'] = rel, absd, round(ref_speed)
+        print(f'{r} deg: {a.sample} sampled pixels, {nref} overlaps vs shapely: max rel diff {rel:.2e}, max abs diff {absd:.2e}', flush=True)
+    res.update(pixels_per_s=round(2 * n / total), reference_pixels_per_s=round(min(res['reference_pixels_per_s_0.05'], res['reference_pixels_per_s_0.25'])),
+               max_rel_diff_vs_reference=worst)
+    print(json.dumps(res))
+
+
+if __name__ == '__main__':
+    main()
