@@ -1,0 +1,61 @@
+"""Training and inference speed of the SmaAT-UNet (08_train).
+
+Prints one JSON object as its last line:
+  train_samples_per_s     training samples (patches) per second, quick-profile model, patch and batch size
+  infer_s_per_china_day   seconds for one full-China 0.25° day (160 × 280 cells), quick-profile model, no_grad
+  infer_s_per_china_day_paper_model   the same with the paper-profile model
+  device, threads, and the configurations used.
+Synthetic tensors (no data loading); median over repeated steps after a warm-up.
+Usage: python benchmarks/train.py [--device cpu|cuda] [--steps N]
+"""
+import argparse, json, statistics, time
+import torch
+from noxnb.core import get_profile
+from noxnb.grid import get_grid
+from noxnb.models import build_model
+from noxnb.train import train_config
+from noxnb import dataset
+
+def _sync(dev):
+    if dev.type == 'cuda': torch.cuda.synchronize()
+
+def _timed(fn, dev, steps, warmup=2):
+    for _ in range(warmup): fn()
+    ts = []
+    for _ in range(steps):
+        _sync(dev); t = time.perf_counter(); fn(); _sync(dev); ts.append(time.perf_counter() - t)
+    return statistics.median(ts)
+
+def train_speed(c, dev, steps, nch):
+    "Training samples per second of the SmaAT-UNet at the configuration `c`."
+    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).train()
+    opt = torch.optim.AdamW(m.parameters(), c['lr'])
+    x = torch.randn(c['batch_size'], nch, c['patch'], c['patch'], device=dev); y = torch.rand_like(x[:, :1])
+    def step():
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
+            loss = ((m(x).float() - y)**2).mean()
+        opt.zero_grad(); loss.backward(); opt.step()
+    return c['batch_size'] / _timed(step, dev, steps)
+
+@torch.no_grad()
+def infer_time(c, dev, steps, nch):
+    "Seconds for one full-China day with the SmaAT-UNet at configuration `c`."
+    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).eval()
+    x = torch.randn(1, nch, *get_grid('china').shape, device=dev)
+    return _timed(lambda: m(x), dev, steps)
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(); p.add_argument('--device'); p.add_argument('--steps', type=int, default=10)
+    a = p.parse_args()
+    dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    q, pp = train_config(get_profile('quick')), train_config(get_profile('paper'))
+    nch = len(dataset.INPUT_CHANNELS)
+    out = dict(train_samples_per_s=round(train_speed(q, dev, a.steps, nch), 2),
+               infer_s_per_china_day=round(infer_time(q, dev, a.steps, nch), 4),
+               infer_s_per_china_day_paper_model=round(infer_time(pp, dev, max(3, a.steps // 3), nch), 4),
+               train_samples_per_s_paper_model=round(train_speed(pp, dev, max(3, a.steps // 3), nch), 2),
+               device=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
+               threads=torch.get_num_threads(), china_grid=list(get_grid('china').shape),
+               quick=dict(width=q['width'], depth=q['depth'], patch=q['patch'], batch_size=q['batch_size']),
+               paper=dict(width=pp['width'], depth=pp['depth'], patch=pp['patch'], batch_size=pp['batch_size']))
+    print(json.dumps(out))

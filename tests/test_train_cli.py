@@ -1,0 +1,62 @@
+"""CLI end to end on a tiny configuration (08_train): `noxnb train` on a toy dataset, then `noxnb infer` on columns
+at a finer resolution than the model's (regridded conservatively and back), with and without --model, and clear
+errors for bad input."""
+import json, os, subprocess, sys
+from pathlib import Path
+import numpy as np, pandas as pd, xarray as xr
+
+ENV = dict(os.environ, OMP_NUM_THREADS='1')
+
+def _cli(cmd, argv, env=ENV):
+    code = f"import sys; from noxnb.train import {cmd}_cli as f; sys.exit(f(sys.argv[1:]))"
+    return subprocess.run([sys.executable, '-c', code, *map(str, argv)], env=env, capture_output=True, text=True, timeout=300)
+
+def _day_files(data, tmp, refine):
+    "Columns of the first test day at 0.25°/refine, static meteo and prior at 0.25°, as netCDF files."
+    s = xr.open_dataset(data / 'samples.nc', engine='h5netcdf').load()
+    s = s.isel(sample=int(np.flatnonzero(s.split.values == 'test')[0]))
+    rep = lambda a: np.repeat(np.repeat(np.asarray(a), refine, 0), refine, 1)[None]
+    r = 0.25 / refine; lat = np.arange(s.lat[0] - 0.125 + r / 2, s.lat[-1] + 0.125, r); lon = np.arange(s.lon[0] - 0.125 + r / 2, s.lon[-1] + 0.125, r)
+    xr.Dataset(dict(no2_trop=(('time', 'lat', 'lon'), rep(s.no2_trop), {'units': 'mol m-2'}), valid=(('time', 'lat', 'lon'), rep(s.valid).astype('int8'))),
+               coords=dict(time=[s.time.values], lat=lat, lon=lon)).to_netcdf(tmp / 'day.nc')
+    s[['u', 'v', 'pblh', 't2m']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp / 'met.nc')
+    s[['prior']].rename(prior='emissions').drop_vars(['time', 'world', 'split']).to_netcdf(tmp / 'prior.nc')
+    return tmp / 'day.nc', tmp / 'met.nc', tmp / 'prior.nc'
+
+def test_train_then_infer_end_to_end(tmp_path):
+    from noxnb.train import toy_dataset
+    data = toy_dataset(tmp_path / 'data', n=12, shape=(8, 8))
+    for model in ('smaat-unet', 'cvae'):
+        r = _cli('train', ['--model', model, '--data', data, '--out', tmp_path / model, '--epochs', '2', '--width', '4',
+                           '--depth', '2', '--patch', '8', '--threads', '1', '--no-progress'])
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert json.loads(r.stdout.strip().splitlines()[-1])['epochs_run'] == 2
+    day, met, prior = _day_files(data, tmp_path, refine=2)
+    r = _cli('infer', ['--model', tmp_path / 'cvae', '--columns', day, '--meteo', met, '--prior', prior, '--samples', '4', '--out', tmp_path / 'e.nc'])
+    assert r.returncode == 0, r.stderr[-2000:]
+    e = xr.load_dataset(tmp_path / 'e.nc')
+    assert e.emissions.dims == ('lat', 'lon') and e.emissions.shape == (16, 16)        # the columns' 0.125° grid
+    assert e.emissions.attrs['units'] == 'mol m-2 s-1' and (e.emissions >= 0).all() and (e.emissions_sigma > 0).all()
+    # each 0.25° model cell comes back as 4 equal 0.125° cells: the regridding back is conservative
+    assert np.allclose(e.emissions.values[::2, ::2], e.emissions.values[1::2, 1::2], rtol=1e-6)
+    # without --prior it says what it assumes; without --model it takes best_model.json of the profile
+    env = dict(ENV, NOXNB_DATA=str(tmp_path / 'nd'))
+    res = tmp_path / 'nd' / 'results' / 'quick'; res.mkdir(parents=True)
+    (res / 'best_model.json').write_text(json.dumps(dict(run_dir=str(tmp_path / 'smaat-unet'))))
+    r = _cli('infer', ['--columns', day, '--meteo', met, '--no-prior', '--out', tmp_path / 'e2.nc'], env=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'no --prior given: assuming none' in r.stderr and xr.load_dataset(tmp_path / 'e2.nc').attrs['model'] == 'smaat-unet'
+    # a region outside China: no embedded inventory, and it says so
+    xr.load_dataset(day).assign_coords(lat=lambda d: d.lat + 10, lon=lambda d: d.lon - 110).to_netcdf(tmp_path / 'eu.nc')
+    xr.load_dataset(met).assign_coords(lat=lambda d: d.lat + 10, lon=lambda d: d.lon - 110).to_netcdf(tmp_path / 'eu_met.nc')
+    r = _cli('infer', ['--columns', tmp_path / 'eu.nc', '--meteo', tmp_path / 'eu_met.nc', '--out', tmp_path / 'e3.nc'], env=env)
+    assert r.returncode == 0 and 'outside the embedded inventory' in r.stderr, r.stderr[-2000:]
+
+def test_cli_errors_name_the_file(tmp_path):
+    r = _cli('train', ['--model', 'unet', '--data', tmp_path / 'nothing', '--out', tmp_path / 'run'])
+    assert r.returncode == 2 and 'nothing' in r.stderr and 'no samples.nc' in r.stderr
+    xr.Dataset(dict(x=('a', [1.]))).to_netcdf(tmp_path / 'bad.nc')
+    r = _cli('infer', ['--model', tmp_path, '--columns', tmp_path / 'bad.nc', '--meteo', tmp_path / 'bad.nc', '--out', tmp_path / 'o.nc'])
+    assert r.returncode == 2 and 'bad.nc' in r.stderr and "lacks ['no2_trop', 'valid']" in r.stderr
+    r = _cli('infer', ['--model', tmp_path / 'norun', '--columns', tmp_path / 'missing.nc', '--meteo', tmp_path / 'bad.nc', '--out', tmp_path / 'o.nc'])
+    assert r.returncode == 2 and 'missing.nc: no such columns file' in r.stderr
