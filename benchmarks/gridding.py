@@ -64,6 +64,7 @@ def main(argv=None):
     ap.add_argument('--scanlines', type=int, default=4000)
     ap.add_argument('--sample', type=int, default=3000)
     ap.add_argument('--engine', default=None, choices=['numba', 'numpy'])
+    ap.add_argument('--repeat', type=int, default=3, help='timed runs per grid; the best is reported')
     a = ap.parse_args(argv)
     geo = synthetic_orbit(a.scanlines)
     n = geo.latitude.size
@@ -72,12 +73,15 @@ def main(argv=None):
     total = 0.
     for r in (0.05, 0.25):
         g = covering_grid(geo, r)
-        t0 = time.perf_counter(); out = sat.oversample(geo, g, engine=a.engine); dt = time.perf_counter() - t0
+        times = []
+        for _ in range(a.repeat):
+            t0 = time.perf_counter(); out = sat.oversample(geo, g, engine=a.engine); times.append(time.perf_counter() - t0)
+        dt = min(times)  # best of `repeat`: the machine is shared, slower runs measure the other jobs
         total += dt
-        res[f'seconds_{r}'], res[f'pixels_per_s_{r}'] = round(dt, 3), round(n / dt)
+        res[f'seconds_{r}'], res[f'seconds_all_{r}'], res[f'pixels_per_s_{r}'] = round(dt, 3), [round(t, 3) for t in times], round(n / dt)
         res[f'grid_cells_{r}'], res[f'observed_cells_{r}'] = int(np.prod(g.shape)), int((out.weight > 0).sum())
         res['n_pixels_in_grid'] = int(len(np.unique(sat.pixel_overlaps(geo.latitude_bounds.values, geo.longitude_bounds.values, g)[0])))
-        print(f'{r} deg grid {g.shape}: {n} pixels in {dt:.2f} s = {n / dt / 1e6:.2f} M pixels/s', flush=True)
+        print(f'{r} deg grid {g.shape}: {n} pixels in {dt:.2f} s (best of {a.repeat}) = {n / dt / 1e6:.2f} M pixels/s', flush=True)
     rng = np.random.default_rng(1)
     lo4 = geo.longitude_bounds.values.reshape(-1, 4)
     inside = np.flatnonzero((np.abs(geo.latitude_bounds.values) < 70).all(-1).ravel() & (np.ptp(lo4, 1) < 5))
