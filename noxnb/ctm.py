@@ -321,6 +321,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
                 out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all
                 spinup_hours:int=0, # leading hours simulated but not output
                 device=None, params:CTMParams=CTMParams(), dtype=torch.float32,
+                compile:bool=False, # fuse the sub-steps with `torch.compile` (pays off for long or large runs)
                ) -> xr.Dataset:
     "CTM output Dataset (`no2_column`, `nox_column`, `no2_surface`, `no2_surface_ppb`, `lifetime`), dims ([world,] time, lat, lon)."
     em = _checked_emissions(emissions)
@@ -330,7 +331,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
     e = e if 'world' in em.dims else e[None]
     steps = output_steps(em.time.values, out_hours, spinup_hours)
     with torch.no_grad():
-        out = simulate(e, meteo_tensors(meteo, em.time, dev, dtype), grid, steps, params)
+        out = simulate(e, meteo_tensors(meteo, em.time, dev, dtype), grid, steps, params, compile=compile)
     return _output_dataset(out, em, steps)
 
 def output_steps(times, # the simulated hourly times
