@@ -211,10 +211,11 @@ def transport_step(c, # NOx column (mol m-2), (B, nlat, nlon)
     return along_y(along_x(c)) if x_first else along_x(along_y(c))
 
 # %% ../nbs/04_ctm.ipynb #dc589d3e
-def substeps(u, v, # cell winds (m s-1), (B, T, nlat, nlon)
+def substeps(u, v, # cell winds (m s-1), (B, T, nlat, nlon) or (T, nlat, nlon)
              tgeo:dict, params:CTMParams) -> list:
     "Number of sub-steps per hour (list of T ints) keeping the Courant number ≤ `cfl` and K dt/dx2 ≤ `diffusion_number`."
-    courant = torch.maximum((u.abs() / tgeo['dx']).amax(dim=(0, 2, 3)), v.abs().amax(dim=(0, 2, 3)) / tgeo['dy'])
+    per_hour = lambda x: x.amax(dim=(-2, -1)).reshape(-1, x.shape[-3]).amax(0)   # (T,), any leading dims
+    courant = torch.maximum(per_hour(u.abs() / tgeo['dx']), per_hour(v.abs()) / tgeo['dy'])
     n_adv = torch.ceil(3600. * courant / params.cfl)
     dmin = min(float(tgeo['dx'].min()), tgeo['dy'])
     n_dif = math.ceil(3600. * params.diffusion / (params.diffusion_number * dmin**2))
