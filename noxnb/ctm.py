@@ -414,7 +414,7 @@ def read_chimere(path, # CHIMERE hourly output `out.*.nc`
     except (OSError, ValueError) as e: raise NoxnbError(f"{path}: not a readable netCDF file ({e})") from None
     missing = [v for v in ('Times', 'lon', 'lat', 'NO2', 'airm', 'hght') if v not in ds] + ([] if 'thlay' in ds or 'hlay' in ds else ['thlay|hlay'])
     if missing: raise NoxnbError(f"{path}: not a CHIMERE out.*.nc file, missing {missing}")
-    thick = ds['thlay'] if 'thlay' in ds else ds['hlay'].diff('bottom_top', label='upper').reindex_like(ds['hlay']).fillna(ds['hlay'])
+    thick = ds['thlay'] if 'thlay' in ds else _thickness(ds['hlay'])
     to_col = lambda ppb: (ppb * 1e-9 * ds['airm'] * thick * 100).sum('bottom_top') * 1e4 / N_A  # mol m-2
     no2 = _chimere_ppb(ds, 'NO2', path)
     nox = _chimere_ppb(ds, 'NOX', path) if 'NOX' in ds else (no2 + _chimere_ppb(ds, 'NO', path) if 'NO' in ds else no2 * np.nan)
@@ -423,6 +423,10 @@ def read_chimere(path, # CHIMERE hourly output `out.*.nc`
     fields = dict(no2_column=to_col(no2), nox_column=to_col(nox), no2_surface=surf * M_NO2 * 1e9,
                   no2_surface_ppb=no2.isel(bottom_top=0), lifetime=(1 / (3600 * loss)).isel(bottom_top=0))
     return _chimere_dataset(fields, _chimere_times(ds, path), _chimere_grid(ds, path), grid, path)
+
+def _thickness(hlay):
+    "Layer thickness (m) from layer-top heights above ground (m)."
+    return hlay.copy(data=np.diff(hlay.values, axis=hlay.get_axis_num('bottom_top'), prepend=0.))
 
 def _chimere_dataset(fields, times, own, grid, path):
     out = xr.Dataset({k: (('time', 'lat', 'lon'), v.transpose('Time', 'south_north', 'west_east').values.astype('f8'), OUTPUT_ATTRS[k])

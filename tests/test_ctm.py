@@ -45,3 +45,13 @@ def test_chimere_reader_bad_units(tmp_path):
     f = ctm.mock_chimere_out(tmp_path / 'out.u.nc', GRID, pd.date_range('2021-07-01', periods=1, freq='h'))
     with netCDF4.Dataset(f, 'a') as nc: nc['NO2'].units = 'kg'
     with pytest.raises(NoxnbError, match="units 'kg'"): ctm.read_chimere(f)
+
+def test_chimere_reader_hlay_instead_of_thlay(tmp_path):
+    import xarray as xr
+    f = ctm.mock_chimere_out(tmp_path / 'out.t.nc', GRID, pd.date_range('2021-07-01', periods=2, freq='h'))
+    with xr.open_dataset(f) as ds:
+        alt = ds.assign(hlay=ds.thlay.cumsum('bottom_top').assign_attrs(units='m')).drop_vars('thlay').load()
+    alt.to_netcdf(tmp_path / 'out.h.nc')
+    a, b = ctm.read_chimere(f), ctm.read_chimere(tmp_path / 'out.h.nc')
+    np.testing.assert_allclose(a.no2_column, b.no2_column, rtol=1e-6)
+    assert list(b.time.dt.hour.values) == [0, 1]
