@@ -60,7 +60,7 @@ def test_kill_then_resume_gives_identical_output(reference, tmp_path):
     while p.poll() is None and not (chunks.exists() and any(chunks.glob('w*.nc'))): time.sleep(0.05)
     p.send_signal(signal.SIGKILL); p.wait()
     done = sorted(chunks.glob('w*.nc'))
-    assert 1 <= len(done) < 6 and not (tmp_path / 'samples.nc').exists()
+    assert 1 <= len(done) < 6 and not (tmp_path / 'samples.nc').exists(), (done, p.stderr.read()[-3000:])
     (chunks / '.w001_2019-03.nc.half.tmp').write_bytes(b'CDF\x01 half-written')  # what a kill mid-write leaves
     out = simulate(tmp_path, '--scheduler', 'synchronous')
     xr.testing.assert_identical(xr.open_dataset(out).load(), xr.open_dataset(reference).load())
