@@ -128,9 +128,18 @@ def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `
     w = y - bg
     ov = lambda k: at_overpass(meteo[k], days, local_hour).values
     tau = 3600. * (lifetime_h if lifetime_h != 'ctm' else _ctm_lifetime(w * nox_no2, ov))
-    e = nox_no2 * (divergence(ov('u') * w, ov('v') * w, grid) + w / tau)
+    fx, fy, sink = ov('u') * w, ov('v') * w, w / tau
+    if not daily: fx, fy, sink = (_nanmean_days(a) for a in (fx, fy, sink))   # Beirle et al.: average the fluxes, then differentiate
+    e = nox_no2 * (divergence(fx, fy, grid) + sink)
     fill = None if prior is None else prior_hourly(prior, days + pd.Timedelta(hours=12))
-    return _emission_dataset(e, days, grid, daily, 'flux-divergence', fill, seconds_per_day=(time.perf_counter() - t0) / len(days))
+    fill = fill if fill is None or daily else fill.mean(0, keepdims=True)
+    out_days = days if daily else days[:1]
+    return _emission_dataset(e, out_days, grid, daily, 'flux-divergence', fill, seconds_per_day=(time.perf_counter() - t0) / len(days))
+
+def _nanmean_days(a):
+    "Mean over the days (axis 0) of the valid values, keeping the axis; NaN where no day is valid."
+    n = np.isfinite(a).sum(0, keepdims=True)
+    return np.where(n > 0, np.nansum(a, 0, keepdims=True) / np.maximum(n, 1), np.nan)
 
 def _ctm_lifetime(nox, ov):
     "Lifetime (h) of the embedded CTM at the overpass meteorology for a NOx column (mol m-2)."
