@@ -55,3 +55,13 @@ def test_chimere_reader_hlay_instead_of_thlay(tmp_path):
     a, b = ctm.read_chimere(f), ctm.read_chimere(tmp_path / 'out.h.nc')
     np.testing.assert_allclose(a.no2_column, b.no2_column, rtol=1e-6)
     assert list(b.time.dt.hour.values) == [0, 1]
+
+def test_simulate_ds_world_dim():
+    import xarray as xr
+    em, met = ctm.demo_inputs(GRID, '2021-07-01', 6, n_cities=2)
+    worlds = xr.concat([em, em.assign(emissions=em.emissions * 2)], 'world').assign_coords(world=[0, 1])
+    ds = ctm.simulate_ds(worlds, met, out_hours=[4, 5], dtype=torch.float64)
+    assert ds.no2_column.dims == ('world', 'time', 'lat', 'lon') and list(ds.world.values) == [0, 1]
+    one = ctm.simulate_ds(em, met, out_hours=[4, 5], dtype=torch.float64)
+    np.testing.assert_allclose(ds.no2_column.sel(world=0), one.no2_column, rtol=1e-12)
+    assert (ds.nox_column.sel(world=1) > ds.nox_column.sel(world=0)).all()
