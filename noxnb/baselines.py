@@ -95,8 +95,16 @@ def _emission_dataset(e:np.ndarray, days, grid:Grid, daily:bool, method:str, fil
 def _grid_of(columns, grid):
     return grid or Grid.from_coords(columns.lat.values, columns.lon.values)
 
-def _sim_times(days, spinup_hours):
-    return pd.date_range(days[0] - pd.Timedelta(hours=spinup_hours), days[-1] + pd.Timedelta(hours=23), freq='h')
+def _sim_times(days, spinup_hours, meteo=None):
+    "Hourly simulation times: the spin-up (shortened to the meteorology available) and every hour of the days."
+    start = days[0] - pd.Timedelta(hours=spinup_hours)
+    if meteo is not None: start = max(start, min(pd.Timestamp(meteo.time.values[0]), days[0]))
+    return pd.date_range(start, days[-1] + pd.Timedelta(hours=23), freq='h')
+
+def _daily_means(e, times, days):
+    "Daily means (days, nlat, nlon) of hourly fields (T, nlat, nlon), spin-up hours excluded."
+    day = pd.DatetimeIndex(times).normalize()
+    return np.stack([e[day == d].mean(0) for d in days])
 
 def _day_index(times, days):
     return np.clip(np.searchsorted(np.asarray(days), np.asarray(pd.DatetimeIndex(times).normalize()), side='right') - 1, 0, len(days) - 1)
@@ -166,7 +174,8 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
                  prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
                  grid:Grid|None=None,
                  iterations:int=2, # CTM runs with updated emissions
-                 spinup_hours:int=24, local_hour:float=13.5,
+                 spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
+                 local_hour:float=13.5,
                  clip:tuple=(0.1, 10.), # bounds of the daily scaling factor (1)
                  min_signal:float=1e-6, # mol m-2: cells where prior − background is smaller keep the prior
                  params:ctm.CTMParams=ctm.CTMParams(), daily:bool=False, device=None,
@@ -174,7 +183,7 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
                 )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) scaled from the prior by observed / simulated column above background."
     t0, (days, y, _, valid) = time.perf_counter(), check_columns(columns)
-    grid, times = _grid_of(columns, grid), _sim_times(days, spinup_hours)
+    grid, times = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo)
     e, hour_day = prior_hourly(prior, times), _day_index(times, days)
     run = lambda e: obs_scale * overpass_columns(e, meteo, times, days, grid, params, local_hour, device)
     bg = run(np.zeros_like(e))
@@ -182,8 +191,7 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
         signal = run(e) - bg
         ratio = np.where(valid & (signal > min_signal), np.clip((y - bg) / np.where(signal > min_signal, signal, 1.), *clip), 1.)
         e = e * ratio[hour_day]
-    daily_e = np.stack([e[(hour_day == d) & (np.arange(len(times)) >= spinup_hours)].mean(0) for d in range(len(days))])
-    return _emission_dataset(daily_e, days, grid, daily, 'mass-balance', iterations=iterations, seconds_per_day=(time.perf_counter() - t0) / len(days))
+    return _emission_dataset(_daily_means(e, times, days), days, grid, daily, 'mass-balance', iterations=iterations, seconds_per_day=(time.perf_counter() - t0) / len(days))
 
 # %% ../nbs/09_baselines.ipynb #d77af4b7
 def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, T, nlat, nlon)
@@ -212,7 +220,7 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
             )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) minimising the 4D-Var cost with the CTM's autograd adjoint and L-BFGS."
     t0, (days, y, sigma, valid) = time.perf_counter(), check_columns(columns)
-    grid, times, dev = _grid_of(columns, grid), _sim_times(days, spinup_hours), get_device(device)
+    grid, times, dev = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo), get_device(device)
     hour_day = _day_index(times, days)
     params = replace(params, lifetime_scale=params.lifetime_scale * (1 + lifetime_error))
     met = perturb_winds(ctm.meteo_tensors(meteo, times, dev, dtype), hour_day, wind_error, seed)
@@ -222,8 +230,7 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
     cost = lambda: obs.cost(ctm.simulate(e_b * torch.exp(x[hour_day]), met, grid, obs.steps, params)['no2_column']) + 0.5 * ((x / prior_sigma)**2).sum()
     j_prior, j_post = _lbfgs(x, cost, iterations, n_eval)
     e = (e_b * torch.exp(x[hour_day])).detach()[0].cpu().numpy()
-    daily_e = np.stack([e[(hour_day == d) & (np.arange(len(times)) >= spinup_hours)].mean(0) for d in range(len(days))])
-    return _emission_dataset(daily_e, days, grid, daily, '4dvar', cost_prior=j_prior, cost_posterior=j_post, evaluations=n_eval[0],
+    return _emission_dataset(_daily_means(e, times, days), days, grid, daily, '4dvar', cost_prior=j_prior, cost_posterior=j_post, evaluations=n_eval[0],
                              wind_error=wind_error, lifetime_error=lifetime_error, seconds_per_day=(time.perf_counter() - t0) / len(days))
 
 class _Observations:

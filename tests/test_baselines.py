@@ -48,3 +48,9 @@ def test_bad_inputs_raise():
     with pytest.raises(NoxnbError, match='mol m-2'): baselines.check_columns(bad)
     with pytest.raises(NoxnbError, match='prior'): baselines.mass_balance(_columns(1e-4), _meteo(), None, GRID)
     with pytest.raises(NoxnbError, match='cover'): baselines.mass_balance(_columns(1e-4), _meteo().isel(time=slice(20, None)), _prior(), GRID)
+
+def test_spinup_shortened_to_available_meteo():
+    met = _meteo().sel(time=slice('2021-07-01', None))          # no hour before the first day
+    col = baselines.overpass_columns(baselines.prior_hourly(_prior(), met.time.values), met, met.time.values, DAYS, GRID)
+    ds = baselines.mass_balance(_columns(col), met, _prior(), GRID, spinup_hours=24, iterations=1)
+    np.testing.assert_allclose(ds.emissions, 1e-8, rtol=1e-3)
