@@ -4,8 +4,10 @@ errors for bad input."""
 import json, os, subprocess, sys
 from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr
+ROOT = str(Path(__file__).resolve().parents[1])  # the repository, importable in subprocesses too
+PYPATH = os.pathsep.join([ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p])
 
-ENV = dict(os.environ, OMP_NUM_THREADS='1')
+ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=PYPATH)
 
 def _cli(cmd, argv, env=ENV):
     code = f"import sys; from noxnb.train import {cmd}_cli as f; sys.exit(f(sys.argv[1:]))"

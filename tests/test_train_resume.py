@@ -4,9 +4,11 @@ import os, subprocess, sys, textwrap
 from pathlib import Path
 import pytest
 import torch
+ROOT = str(Path(__file__).resolve().parents[1])  # the repository, importable in subprocesses too
+PYPATH = os.pathsep.join([ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p])
 
 CFG = dict(epochs=3, width=4, depth=2, patch=8, batch_size=4, threads=1)
-ENV = dict(os.environ, OMP_NUM_THREADS='1')
+ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=PYPATH)
 
 def _fit_in_subprocess(data, out, kill_at=None):
     "Run `fit` in a fresh Python process; with kill_at=(epoch, step) it SIGKILLs itself after that step."
