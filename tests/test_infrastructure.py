@@ -1,5 +1,5 @@
 "Infrastructure: notebooks keep their papermill tags, the CLI starts, notebooks are clean."
-import json, subprocess, sys
+import json, re, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -14,7 +14,7 @@ def _tagged(p): return [c for c in _cells(p) if 'parameters' in c.get('metadata'
 def test_at_most_one_parameters_cell(nb):
     assert len(_tagged(nb)) <= 1, f"{nb.name}: more than one cell tagged 'parameters'"
 
-@pytest.mark.parametrize('nb', [p for p in NBS if 'profile' in ''.join(''.join(c['source']) for c in _cells(p))], ids=lambda p: p.stem)
+@pytest.mark.parametrize('nb', [p for p in NBS if re.search(r'^\w+ = get_profile\(profile', ''.join(''.join(c['source']) + '\n' for c in _cells(p)), re.M)], ids=lambda p: p.stem)
 def test_parameterised_notebooks_have_profile_and_seed(nb):
     cells = _tagged(nb)
     assert len(cells) == 1, f"{nb.name}: uses a profile but has no single cell tagged 'parameters'"
@@ -53,7 +53,7 @@ def test_failing_notebook_stops_reproduce_with_message(tmp_path):
     p = tmp_path/'03_fail.ipynb'; nbformat.write(nb, p)
     from noxnb.cli import run_notebook
     from noxnb.core import NoxnbError
-    with pytest.raises(NoxnbError, match=r"03_fail.ipynb failed in cell 0 .*RuntimeError: boom"):
+    with pytest.raises(NoxnbError, match=r"03_fail.ipynb failed in cell 1 .*RuntimeError: boom"):
         run_notebook(p, tmp_path/'run', {})
 
 def test_plots_never_download():
