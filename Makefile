@@ -49,7 +49,8 @@ check-outputs: $(STAMP)
 	$(BIN)/python tools/strip_outputs.py --check
 
 nbtest: $(STAMP)
-	$(BIN)/nbdev_test --n_workers 2 --timing
+	@# figures drawn by fast test cells go to a scratch folder, so testing never changes figures/ or paper/
+	scratch=$$(mktemp -d) && NOXNB_FIGURES=$$scratch NOXNB_PAPER=$$scratch $(BIN)/nbdev_test --n_workers 2 --timing; rc=$$?; rm -rf $$scratch; exit $$rc
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q tests/

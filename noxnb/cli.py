@@ -9,8 +9,8 @@ from pathlib import Path
 from .core import repo_root, paper_dir, figures_dir, get_profile, NoxnbError, atomic_path, git_commit
 
 # %% auto #0
-__all__ = ['COMMANDS', 'pipeline_notebooks', 'failure_message', 'run_notebook', 'render_html', 'figure_provenance', 'build_paper',
-           'reproduce', 'reproduce_cli', 'main']
+__all__ = ['INCLUDE', 'COMMANDS', 'pipeline_notebooks', 'failure_message', 'run_notebook', 'render_html', 'figure_provenance',
+           'include_files', 'build_paper', 'reproduce', 'reproduce_cli', 'main']
 
 # %% ../nbs/90_cli.ipynb #f9ff467f
 def pipeline_notebooks(nbs:Path|None=None, # notebook folder (default nbs/ in the repository)
@@ -84,6 +84,17 @@ def figure_provenance(fig_dir:Path|None=None, # figures folder
     lines = ['| figure | notebook | profile | commit | date |', '|---|---|---|---|---|']
     return '\n'.join(lines + [f"| {r['figure']} | {r['notebook']} | {r['profile']} | {r['commit'][:10]} | {r['date']} |" for r in rows])
 
+INCLUDE = re.compile(r'^<!-- include (\S+) -->$', re.M)
+
+def include_files(md:str, # Markdown with lines `<!-- include tables/x.md -->`
+                  root:Path, # folder the included paths are relative to
+                 )->str:
+    "Markdown with each include line replaced by the file's text (a note when the file is missing)."
+    def sub(m):
+        f = root / m.group(1)
+        return f.read_text(encoding='utf-8').rstrip('\n') if f.exists() else f"*({m.group(1)} is written by `make reproduce`; not generated yet.)*"
+    return INCLUDE.sub(sub, md)
+
 def build_paper(paper:Path|None=None, # paper folder holding header.md and sections/
                 profile:str='quick', # profile the figures were made with
                )->Path:
@@ -91,7 +102,7 @@ def build_paper(paper:Path|None=None, # paper folder holding header.md and secti
     import mistune
     paper = Path(paper or paper_dir())
     parts = [(paper/'header.md').read_text()] if (paper/'header.md').exists() else ['# noxnb\n']
-    parts += [p.read_text() for p in sorted((paper/'sections').glob('*.md'))]
+    parts += [include_files(p.read_text(), paper) for p in sorted((paper/'sections').glob('*.md'))]
     parts += [f"## Provenance of the figures\n\nProfile `{profile}`, commit `{git_commit()[:10]}`.\n\n" + figure_provenance()]
     md = '\n\n'.join(parts)
     with atomic_path(paper/'paper.md') as t: t.write_text(md, encoding='utf-8')

@@ -155,6 +155,8 @@ def atomic_path(path, # final file path
     fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent); os.close(fd)
     try:
         yield Path(tmp)
+        mask = os.umask(0); os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes files private (0600); give the usual permissions of a new file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp): os.remove(tmp)

@@ -18,8 +18,8 @@ from .grid import Grid, get_grid, regrid_conservative, plot_map
 __all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'overpass_hours', 'at_overpass', 'daily_mean',
            'doy_features', 'input_fields', 'normalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list',
            'task_days', 'task_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path', 'real_stages',
-           'domain_grid', 'overpass_out_hours', 'simulate_chunk', 'run_task', 'run_tasks', 'consolidate',
-           'build_dataset', 'PatchDataset', 'simulate_cli']
+           'domain_grid', 'overpass_out_hours', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
+           'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'prior', 'doy_sin', 'doy_cos')
@@ -263,25 +263,44 @@ def _inventory(st:SimpleNamespace, grid:Grid, year:int)->xr.Dataset:
     return _INVENTORIES[key]
 
 # %% ../nbs/06_dataset.ipynb #a71e7da5
-def simulate_chunk(task:dict, # {'world': int, 'month': 'YYYY-MM'}
+def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                    conf:dict, # dataset_config(...)
                    stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
-                  )->xr.Dataset: # samples (sample, lat, lon): INPUT_CHANNELS and emissions
-    "Simulate the kept days of one (world, month): truth and prior, meteorology, CTM, observations, channels."
+                   prior_year:int|None=None, # year of the prior's inventory (None: the task's year)
+                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite)
+    "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations."
     st, grid, w, up = stages or real_stages(), domain_grid(conf), task['world'], conf['upstream']
     days = task_days(task['month'], conf['days_per_month'])
     times = pd.date_range(days[0] - pd.Timedelta(days=conf['spinup_days']), days[-1] + pd.Timedelta(hours=23), freq='h')
     year, mon = days[0].year, days[0].month
-    truth, prior = st.perturbed_world(_inventory(st, grid, year), seed=task_seed(conf['seed'], w, year),
-                                      **_kwargs_for(st.perturbed_world, up['inventory'].get('perturbation', {})))
+    kw = _kwargs_for(st.perturbed_world, up['inventory'].get('perturbation', {}))
+    truth, prior = st.perturbed_world(_inventory(st, grid, year), seed=task_seed(conf['seed'], w, year), **kw)
+    if prior_year not in (None, year): prior = _inventory(st, grid, prior_year)
     emis, prior_h = st.hourly_emissions(truth, times), st.hourly_emissions(prior, times)
     met = st.synthetic_meteo(grid, times, seed=task_seed(conf['seed'], w, year, mon, 1))
     ctm = st.simulate_ds(emis, met, grid, **_kwargs_for(st.simulate_ds, up['ctm']) | dict(
         out_hours=overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
-    obs = st.observe(ctm, met.sel(time=ctm.time), grid, seed=task_seed(conf['seed'], w, year, mon, 2),
-                     **_kwargs_for(st.observe, up['satellite'] | dict(local_hour=conf['local_hour'])))
-    obs = obs.sel(time=obs.time.dt.floor('D').isin(days))
-    return _as_samples(input_fields(obs, met, prior_h, conf['local_hour']), daily_mean(emis.emissions, days), w)
+    obs = observe_world(SimpleNamespace(task=task, days=days, grid=grid, meteo=met, ctm=ctm), conf, stages)
+    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs)
+
+def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, meteo, ctm)
+                  conf:dict, # dataset_config(...)
+                  stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
+                  **satellite, # settings replacing the profile's [satellite] table, e.g. cloud_scale=2.0
+                 )->xr.Dataset: # daily composite (time, lat, lon) of the kept days
+    "The satellite composite of a simulated world, with the task's own noise and cloud seed."
+    st, w, d = stages or real_stages(), world.task['world'], world.days[0]
+    obs = st.observe(world.ctm, world.meteo.sel(time=world.ctm.time), world.grid, seed=task_seed(conf['seed'], w, d.year, d.month, 2),
+                     **_kwargs_for(st.observe, conf['upstream']['satellite'] | satellite | dict(local_hour=conf['local_hour'])))
+    return obs.sel(time=obs.time.dt.floor('D').isin(world.days))
+
+def simulate_chunk(task:dict, # {'world': int, 'month': 'YYYY-MM'}
+                   conf:dict, # dataset_config(...)
+                   stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
+                  )->xr.Dataset: # samples (sample, lat, lon): INPUT_CHANNELS and emissions
+    "Simulate the kept days of one (world, month) and turn them into training samples (channels and truth)."
+    w = simulate_world(task, conf, stages)
+    return _as_samples(input_fields(w.obs, w.meteo, w.prior, conf['local_hour']), daily_mean(w.emissions.emissions, w.days), task['world'])
 
 def _as_samples(fields:xr.Dataset, emissions:xr.DataArray, world:int)->xr.Dataset:
     "Daily fields (time, lat, lon) → float32 samples (sample, lat, lon) with `time` and `world` coordinates."
