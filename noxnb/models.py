@@ -95,6 +95,7 @@ class EmissionUNet(nn.Module):
         self.inject = nn.Conv2d(ch[-1] + latent, ch[-1], 1) if latent else None
         self.up = nn.ModuleList([dc(2 * ch[k], ch[k - 1] if k else ch[0], ch[k]) for k in reversed(range(depth))])
         self.outc = nn.Conv2d(ch[0], out_channels, 1)
+        if head == 'prior-ratio': nn.init.zeros_(self.outc.weight); nn.init.zeros_(self.outc.bias)  # fresh net = prior
         self.register_buffer('scale', torch.ones(()))  # typical emission, target units
 
     def features(self, x, z=None):
