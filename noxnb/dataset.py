@@ -17,9 +17,9 @@ from .grid import Grid, get_grid, regrid_conservative, plot_map
 # %% auto #0
 __all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'overpass_hours', 'at_overpass', 'daily_mean',
            'doy_features', 'input_fields', 'normalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list',
-           'task_days', 'task_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path', 'real_stages',
-           'domain_grid', 'overpass_out_hours', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
-           'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
+           'task_days', 'task_seed', 'truth_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path',
+           'real_stages', 'domain_grid', 'overpass_out_hours', 'simulate_world', 'observe_world', 'simulate_chunk',
+           'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'prior', 'doy_sin', 'doy_cos')
@@ -198,6 +198,17 @@ def task_seed(seed:int, # the dataset's seed
     "Seed of one random stream of one task."
     return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0])
 
+# %% ../nbs/06_dataset.ipynb #aa672c51
+def truth_seed(conf:dict, # dataset_config(...): seed and perturb_every ('year' or 'month')
+               world:int, # world index
+               year:int, # calendar year
+               month:int, # calendar month (1-12)
+              )->int: # seed of `perturbed_world` for this world and month
+    "Seed of a world's perturbed truth: one truth per (world, year), or one per (world, month)."
+    every = conf.get('perturb_every', 'year')
+    if every not in ('year', 'month'): raise NoxnbError(f"[dataset] perturb_every must be 'year' or 'month', got {every!r}")
+    return task_seed(conf['seed'], world, year) if every == 'year' else task_seed(conf['seed'], world, year, month, 0)
+
 # %% ../nbs/06_dataset.ipynb #80a73b67
 def dataset_config(cfg, # Profile (get_profile)
                    **overrides, # values replacing those of `[<profile>.dataset]`, e.g. worlds=1, grid='32,33,112,113,0.25'
@@ -274,7 +285,7 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
     times = pd.date_range(days[0] - pd.Timedelta(days=conf['spinup_days']), days[-1] + pd.Timedelta(hours=23), freq='h')
     year, mon = days[0].year, days[0].month
     kw = _kwargs_for(st.perturbed_world, up['inventory'].get('perturbation', {}))
-    truth, prior = st.perturbed_world(_inventory(st, grid, year), seed=task_seed(conf['seed'], w, year), **kw)
+    truth, prior = st.perturbed_world(_inventory(st, grid, year), seed=truth_seed(conf, w, year, mon), **kw)
     if prior_year not in (None, year): prior = _inventory(st, grid, prior_year)
     emis, prior_h = st.hourly_emissions(truth, times), st.hourly_emissions(prior, times)
     met = st.synthetic_meteo(grid, times, seed=task_seed(conf['seed'], w, year, mon, 1))
