@@ -38,7 +38,8 @@ def at_overpass(da:xr.DataArray, # hourly field (time, lat, lon), UTC
                 days, # days to sample
                 local_hour:float=13.5, # local solar time of the overpass (h)
                ) -> xr.DataArray:
-    "Daily field (time = day, lat, lon) at the overpass, linear in time per longitude."
+    "Daily field (time = day, lat, lon) at the overpass, linear in time per longitude; a static field is the same every day."
+    if 'time' not in da.dims: return da.expand_dims(time=pd.DatetimeIndex(days).normalize()).transpose('time', 'lat', 'lon')
     v = da.transpose('time', 'lat', 'lon').values
     i0, w = overpass_weights(da.time.values, days, da.lon.values, local_hour)
     take = lambda i: np.take_along_axis(v, np.broadcast_to(i[:, None, :], (len(i),) + v.shape[1:]), 0)

@@ -198,7 +198,7 @@ def task_seed(seed:int, # the dataset's seed
     "Seed of one random stream of one task."
     return int(np.random.SeedSequence([seed, *keys]).generate_state(1)[0])
 
-# %% ../nbs/06_dataset.ipynb #aa672c51
+# %% ../nbs/06_dataset.ipynb #b0208052
 def truth_seed(conf:dict, # dataset_config(...): seed and perturb_every ('year' or 'month')
                world:int, # world index
                year:int, # calendar year

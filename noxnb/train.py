@@ -497,6 +497,7 @@ def _infer_parser():
     p.add_argument('--prior', help='prior emissions netCDF (emissions, mol m-2 s-1); default: the embedded inventory inside China')
     p.add_argument('--no-prior', action='store_true', help='use no prior (prior channel 0)')
     p.add_argument('--method', choices=['flux-divergence', 'mass-balance', '4dvar'], help='a classical baseline instead of a model')
+    p.add_argument('--time-mean', action='store_true', help='baselines: one map for all days (fluxes averaged before the divergence) instead of daily maps')
     p.add_argument('--samples', type=int, default=16, help='CVAE ensemble size')
     p.add_argument('--device'); p.add_argument('--out', required=True, help='output netCDF')
     return p
@@ -520,7 +521,7 @@ def _infer(a, cols, met, prior):
     "Emissions from a baseline (`--method`) or a trained model."
     if a.method:
         from noxnb import baselines
-        res = baselines.infer_baseline(a.method, cols, met, prior)
+        res = baselines.infer_baseline(a.method, cols, met, prior, daily=not a.time_mean)
         return (res.to_dataset(name='emissions') if isinstance(res, xr.DataArray) else res).assign_attrs(method=a.method)
     return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device)
 

@@ -62,3 +62,22 @@ def test_cli_errors_name_the_file(tmp_path):
     assert r.returncode == 2 and 'bad.nc' in r.stderr and "lacks ['no2_trop', 'valid']" in r.stderr
     r = _cli('infer', ['--model', tmp_path / 'norun', '--columns', tmp_path / 'missing.nc', '--meteo', tmp_path / 'bad.nc', '--out', tmp_path / 'o.nc'])
     assert r.returncode == 2 and 'missing.nc: no such columns file' in r.stderr
+
+def test_infer_method_gives_daily_maps_and_the_time_mean(tmp_path):
+    "`--method flux-divergence` on a column ramp in a uniform westerly: E = 1.32 (U dc/dx + (c - c_bg) / 4 h) in every cell."
+    lat, lon, U, a = np.arange(30.125, 31, .25), np.arange(110.125, 112, .25), 5.0, 2e-5   # m s-1; mol m-2 per degree east
+    c = 1e-5 + a * (lon - lon[0]) + 0 * lat[:, None]
+    days = pd.date_range('2021-07-01', periods=2)
+    xr.Dataset(dict(no2_trop=(('time', 'lat', 'lon'), np.stack([c, c]), {'units': 'mol m-2'}), valid=(('time', 'lat', 'lon'), np.ones((2, *c.shape), 'int8'))),
+               coords=dict(time=days, lat=lat, lon=lon)).to_netcdf(tmp_path / 'cols.nc')
+    met = {k: (('lat', 'lon'), np.full(c.shape, v)) for k, v in dict(u=U, v=0., pblh=1000., t2m=290.).items()}
+    xr.Dataset(met, coords=dict(lat=lat, lon=lon)).to_netcdf(tmp_path / 'met.nc')
+    dcdx = a * 180 / np.pi / (6371008.8 * np.cos(np.deg2rad(lat)))[:, None]
+    expect = 1.32 * (U * dcdx + (c - np.percentile(c, 5)) / (4 * 3600.))
+    for extra, dims in (([], ('time', 'lat', 'lon')), (['--time-mean'], ('lat', 'lon'))):
+        r = _cli('infer', ['--method', 'flux-divergence', '--columns', tmp_path / 'cols.nc', '--meteo', tmp_path / 'met.nc', '--no-prior',
+                           '--out', tmp_path / 'e.nc', *extra])
+        assert r.returncode == 0, r.stderr[-2000:]
+        e = xr.load_dataset(tmp_path / 'e.nc')
+        assert e.emissions.dims == dims and e.attrs['method'] == 'flux-divergence' and e.emissions.attrs['units'] == 'mol m-2 s-1'
+        np.testing.assert_allclose(np.broadcast_to(e.emissions.values, (2, *c.shape)), np.broadcast_to(expect, (2, *c.shape)), rtol=1e-6)
