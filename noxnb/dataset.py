@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_dataset.ipynb #03474346
 from __future__ import annotations
-import argparse, dataclasses, functools, hashlib, inspect, json, os
+import argparse, dataclasses, functools, hashlib, inspect, json, os, shutil
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, xarray as xr
@@ -382,13 +382,14 @@ def consolidate(out_dir:str|Path, # the dataset folder with its chunks
     return Path(path)
 
 # %% ../nbs/06_dataset.ipynb #4a6280f3
-def _check_manifest(out_dir:Path, conf:dict):
+def _check_manifest(out_dir:Path, conf:dict, replace:bool=False):
     "Write DIR/manifest.json, or check that the one there has this configuration (resume like with like)."
     path = Path(out_dir) / 'manifest.json'
     if path.exists():
         old = json.loads(path.read_text()).get('config_hash')
-        if old != config_hash(conf): raise NoxnbError(f"{path}: the folder holds a dataset of another configuration ({old}); use a new --out")
-        return
+        if old == config_hash(conf): return
+        if not replace: raise NoxnbError(f"{path}: the folder holds a dataset of another configuration ({old}); use a new --out")
+        shutil.rmtree(out_dir)  # derived data of an older configuration: rebuilt from the profile
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp: Path(tmp).write_text(json.dumps(dict(config_hash=config_hash(conf), config=conf), indent=1))
 
@@ -396,11 +397,12 @@ def build_dataset(cfg, # Profile (get_profile)
                   out_dir:str|Path, # dataset folder: chunks/, samples.nc, norm.json, manifest.json
                   scheduler:str|None=None, # None: a LocalCluster; 'synchronous'; or a Dask scheduler address
                   stages:SimpleNamespace|None=None, # upstream functions (None: the real modules)
+                  replace:bool=False, # True: a dataset of another configuration in `out_dir` is deleted and rebuilt
                   **overrides, # replace values of the profile's [dataset] table (seed=, worlds=, grid=, ...)
                  )->Path: # DIR/samples.nc
     "Simulate every (world, month) task with Dask, skipping chunks already written, and consolidate them."
     conf, out_dir = dataset_config(cfg, **overrides), Path(out_dir)
-    _check_manifest(out_dir, conf)
+    _check_manifest(out_dir, conf, replace)
     fn = functools.partial(run_task, conf=conf, out_dir=str(out_dir), stages=stages)
     run_tasks(fn, make_tasks(conf), scheduler, conf['workers'])
     return consolidate(out_dir, conf)
@@ -469,9 +471,10 @@ def simulate_cli(argv:list|None=None)->int:
     p.add_argument('--scheduler', default=None, help="Dask scheduler address, or 'synchronous' (default: a LocalCluster)")
     p.add_argument('--seed', type=int, default=None); p.add_argument('--workers', type=int, default=None)
     p.add_argument('--set', nargs='*', default=[], metavar='KEY=JSON', help='override [dataset] values, e.g. worlds=1')
+    p.add_argument('--replace', action='store_true', help='delete a dataset of another configuration found in --out and rebuild')
     a = p.parse_args(argv)
     try: over = {k: json.loads(v) for k, v in (s.split('=', 1) for s in a.set)}
     except ValueError as e: raise NoxnbError(f"--set takes KEY=JSON pairs, got {a.set}: {e}") from e
     over |= {k: v for k, v in dict(seed=a.seed, workers=a.workers).items() if v is not None}
-    print(f"wrote {build_dataset(get_profile(a.profile), a.out, a.scheduler, **over)}")
+    print(f"wrote {build_dataset(get_profile(a.profile), a.out, a.scheduler, replace=a.replace, **over)}")
     return 0
