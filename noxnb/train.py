@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #916c008a
 from __future__ import annotations
-import argparse, csv, io, json, math, os, random, sys, time
+import argparse, csv, io, json, math, os, random, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -25,14 +25,14 @@ __all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'train_config', 'toy_dataset', 'maske
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'train_epoch', 'validate', 'run_meta',
            'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'predict', 'train_cli',
            'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model', 'default_prior', 'infer_cli',
-           'score_split', 'error_scores']
+           'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
     width=16, depth=3, latent=4, head='softplus',  # model (see 07_models)
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
-    device=None, resume=True, max_batches=None, threads=None)
+    device=None, resume=True, replace_stale=False, max_batches=None, threads=None)
 
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
                  **overrides): # settings that win over both (None values are ignored)
@@ -256,14 +256,19 @@ def _broadcast(obj, world):
 
 _ARCH = ('width', 'depth', 'latent', 'head')
 
+def _stale(old:dict, meta:dict):
+    "Why a run folder whose run.json is `old` cannot be resumed as `meta` (another model, architecture or dataset), else None."
+    if old['model'] != meta['model'] or any(old['cfg'][k] != meta['cfg'][k] for k in _ARCH):
+        return f"holds a {old['model']} run with {({k: old['cfg'][k] for k in _ARCH})}"
+    if old['norm'] != meta['norm']: return f"holds a run trained on another dataset ({old['data']})"
+
 def _start(model_name, data_dir, out:Path, cfg, rank):
-    "Write run.json (rank 0) and return the run metadata; a run folder of another architecture is an error."
+    "Write run.json (rank 0) and return the run metadata; a stale run folder is an error, or deleted with `replace_stale`."
     meta = run_meta(model_name, data_dir, cfg)
-    if cfg['resume'] and (out / 'last.pt').exists():
-        old = json.loads((out / 'run.json').read_text())
-        if old['model'] != model_name or any(old['cfg'][k] != cfg[k] for k in _ARCH):
-            raise NoxnbError(f"{out}: holds a {old['model']} run with {({k: old['cfg'][k] for k in _ARCH})}; "
-                             f"use another --out or --no-resume")
+    why = _stale(json.loads((out / 'run.json').read_text()), meta) if cfg['resume'] and (out / 'last.pt').exists() else None
+    if why and not cfg['replace_stale']: raise NoxnbError(f"{out}: {why}; use another --out, --no-resume or --replace")
+    if why and rank == 0: shutil.rmtree(out)  # trained afresh below
+    if dist.is_available() and dist.is_initialized(): dist.barrier()
     if rank == 0:
         out.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / 'run.json') as tmp: Path(tmp).write_text(json.dumps(meta, indent=1))
@@ -421,6 +426,8 @@ def _train_parser():
         p.add_argument('--' + k.replace('_', '-'), type=t, dest=k)
     p.add_argument('--device', help="'cpu', 'cuda' (default: CUDA when present)")
     p.add_argument('--no-resume', dest='resume', action='store_const', const=False)
+    p.add_argument('--replace', dest='replace_stale', action='store_const', const=True,
+                   help='delete a run of another model, architecture or dataset found in --out and train afresh')
     p.add_argument('--no-progress', action='store_true')
     return p
 
@@ -545,3 +552,12 @@ def error_scores(truth, pred, sigma, scale:float=1.): # arrays in normalised uni
     cov = float(np.mean(np.abs(d) <= 1.645 * sigma)) if np.isfinite(sigma).all() else float('nan')
     return dict(rmse=float(np.sqrt(np.mean(d**2))) * scale, nrmse=float(np.sqrt(np.mean(d**2)) / np.mean(truth)),
                 total_bias=float(d.sum() / truth.sum()), r=float(np.corrcoef(truth.ravel(), pred.ravel())[0, 1]), coverage90=cov)
+
+# %% ../nbs/08_train.ipynb #e636e6c7
+def prior_scores(data_dir:str|Path, # built dataset folder
+                 split:str='test', # 'train', 'val' or 'test'
+                ) -> dict: # the keys of `error_scores`, model 'prior', split, n
+    "Scores of the prior emissions themselves on all samples of a split (whole maps)."
+    ds = open_split(data_dir, split)
+    t, p = map(torch.cat, zip(*[(b['y'], b['prior']) for b in DataLoader(ds, 8)]))
+    return error_scores(t.numpy(), p.numpy(), np.full(p.shape, np.nan), ds.norm['target_scale']) | dict(model='prior', split=split, n=len(ds))
