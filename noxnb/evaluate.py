@@ -182,7 +182,7 @@ def target_table(scores:pd.DataFrame, # method, scale, metric, value (one profil
 def findings(scores:pd.DataFrame, # method, scale, metric, value
              networks:list, classical:list, # method names of each kind
             )->list: # sentences
-    "Where a classical method beats a network: lower grid nrmse, or lower national mare."
+    "Where the prior or a classical method beats a network: lower grid nrmse, or lower national mare."
     v, out = scores.set_index(['method', 'scale', 'metric']).value, []
     for n in networks:
         for c in classical:
