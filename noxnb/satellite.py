@@ -207,17 +207,15 @@ def orbit_geometry(n_scanline:int=400,        # scanlines (along track)
                        'longitude_bounds': (dims + ('corner',), corner(vlon), {'units': 'degrees_east'})})
 
 # %% ../nbs/05_satellite.ipynb #5da5479b
-def _gridded(grid:Grid, sums:dict, weight_units:str) -> xr.Dataset:
-    "Dataset of oversampling results from flat per-cell sums (wsum, wx, ws2, cov, cnt)."
-    f = lambda v: v.reshape(grid.shape)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        mean, sig = f(sums['wx'] / sums['wsum']), f(np.sqrt(sums['ws2']) / sums['wsum'])
-    d = ('lat', 'lon')
-    return xr.Dataset({'no2_trop': (d, mean, {'units': 'mol m-2', 'long_name': 'tropospheric NO2 vertical column'}),
-                       'no2_trop_sigma': (d, sig, {'units': 'mol m-2', 'long_name': 'standard error of no2_trop'}),
-                       'weight': (d, f(sums['cov']), {'units': '1', 'long_name': 'observed fraction of the cell area'}),
-                       'count': (d, f(sums['cnt']).astype(np.int32), {'units': '1', 'long_name': 'number of pixels touching the cell'}),
-                       'wsum': (d, f(sums['wsum']), {'units': weight_units, 'long_name': 'sum of pixel weights'})},
+def _gridded(grid:Grid, fields:tuple, weight_units:str) -> xr.Dataset:
+    "Dataset of oversampling results from flat per-cell fields (mean, sigma, cov, cnt, wsum)."
+    f, d = lambda v: v.reshape(grid.shape), ('lat', 'lon')
+    mean, sig, cov, cnt, wsum = fields
+    return xr.Dataset({'no2_trop': (d, f(mean), {'units': 'mol m-2', 'long_name': 'tropospheric NO2 vertical column'}),
+                       'no2_trop_sigma': (d, f(sig), {'units': 'mol m-2', 'long_name': 'standard error of no2_trop'}),
+                       'weight': (d, f(cov), {'units': '1', 'long_name': 'observed fraction of the cell area'}),
+                       'count': (d, f(cnt), {'units': '1', 'long_name': 'number of pixels touching the cell'}),
+                       'wsum': (d, f(wsum), {'units': weight_units, 'long_name': 'sum of pixel weights'})},
                       coords=grid.coords)
 
 # %% ../nbs/05_satellite.ipynb #e41cc86d
@@ -235,25 +233,36 @@ def oversample(pixels:xr.Dataset,  # L2 pixels with operational names (from `rea
     (ny, nx), fast = grid.shape, numba is not None and engine != 'numpy'
     pix, cell, a = (_overlaps_kernel(lat_b, lon_b, grid.lat0, grid.lon0, grid.res, nx, ny) if fast  # unfiltered: cell -1 = empty
                     else pixel_overlaps(lat_b, lon_b, grid, 'numpy'))
-    sums = (_accumulate if fast else _accumulate_numpy)(pix, cell, a, c, np.nan_to_num(s), weight == 'precision', ny * nx)
-    return _gridded(grid, dict(zip(('wsum', 'wx', 'ws2', 'cov', 'cnt'), sums)), 'm4 mol-2' if weight else '1')
+    fields = (_grid_fields if fast else _fields_numpy)(pix, cell, a, c, np.nan_to_num(s), weight == 'precision', ny * nx)
+    return _gridded(grid, fields, 'm4 mol-2' if weight else '1')
 
-def _accumulate_numpy(pix, cell, a, c, s, precision:bool, n:int):
-    "Per-cell sums of w a, w a c, (w a s)², a and pixel count (w = 1/s² or 1)."
+def _fields_numpy(pix, cell, a, c, s, precision:bool, n:int):
+    "Per-cell mean column, its standard error, observed fraction, pixel count and weight sum (w = a/s² or a)."
     w = a / s[pix] ** 2 if precision else a
     b = lambda v: np.bincount(cell, v, minlength=n)
-    return b(w), b(w * c[pix]), b((w * s[pix]) ** 2), b(a), np.bincount(cell, minlength=n).astype(float)
+    wsum = b(w)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        return b(w * c[pix]) / wsum, np.sqrt(b((w * s[pix]) ** 2)) / wsum, b(a), np.bincount(cell, minlength=n).astype(np.int32), wsum
 
-def _accumulate_loop(pix, cell, a, c, s, precision, n):
-    out = np.zeros((n, 5))  # cell-major: the five sums of a cell share a cache line
+def _grid_fields_loop(pix, cell, a, c, s, precision, n):
+    slot, m = np.full(n, -1, np.int32), 0  # compact slots for the touched cells: the sums stay small and in cache
+    for k in range(len(pix)):
+        if cell[k] >= 0 and slot[cell[k]] < 0: slot[cell[k]] = m; m += 1
+    acc = np.zeros((m, 5))
     for k in range(len(pix)):
         p, j = pix[k], cell[k]
         if j < 0: continue  # empty slot of the unfiltered kernel output
-        w = a[k] / s[p] ** 2 if precision else a[k]
-        out[j, 0] += w; out[j, 1] += w * c[p]; out[j, 2] += (w * s[p]) ** 2; out[j, 3] += a[k]; out[j, 4] += 1.
-    return out[:, 0], out[:, 1], out[:, 2], out[:, 3], out[:, 4]
+        w, q = (a[k] / s[p] ** 2 if precision else a[k]), slot[j]
+        acc[q, 0] += w; acc[q, 1] += w * c[p]; acc[q, 2] += (w * s[p]) ** 2; acc[q, 3] += a[k]; acc[q, 4] += 1.
+    mean, sig, cov, cnt, wsum = np.full(n, np.nan), np.full(n, np.nan), np.zeros(n), np.zeros(n, np.int32), np.zeros(n)
+    for i in range(n):
+        q = slot[i]
+        if q < 0: continue
+        wsum[i], cov[i], cnt[i] = acc[q, 0], acc[q, 3], int(acc[q, 4])
+        if acc[q, 0] > 0: mean[i], sig[i] = acc[q, 1] / acc[q, 0], np.sqrt(acc[q, 2]) / acc[q, 0]
+    return mean, sig, cov, cnt, wsum
 
-_accumulate = _jit(_accumulate_loop) if numba is not None else None
+_grid_fields = _jit(_grid_fields_loop) if numba is not None else None
 
 # %% ../nbs/05_satellite.ipynb #7c068ac2
 def daily_composite(orbits:list,              # oversampled orbits of one day (from `oversample`, same grid)
