@@ -18,9 +18,9 @@ from .grid import Grid, get_grid, province_fractions, regrid_conservative
 __all__ = ['SECTORS', 'MEIC_NOX_TG', 'SECTOR_SHARES', 'COCO2_DIR', 'COCO2_COLUMNS', 'CITIES_FILE', 'KERNEL_LAT', 'AREA_SPATIAL',
            'TREND_REF_YEAR', 'FAST_DECLINE', 'SLOW_DECLINE', 'RATE_FAST', 'RATE_SLOW', 'RATE_DEFAULT', 'CNY_DATES',
            'EVENT_DROP', 'LOCKDOWN', 'sector_shares', 'national_target', 'seconds_in_year', 'tg_yr_to_mol_s',
-           'load_point_sources', 'grid_points', 'china_cities', 'exp_kernel', 'spread_population', 'china_fraction',
-           'china_reference', 'sector_weights', 'province_rate', 'province_trend', 'build_inventory', 'domain_total',
-           'time_profile', 'event_factor', 'daily_factors', 'national_daily_totals', 'hourly_emissions',
+           'load_point_sources', 'grid_points', 'point_source_prior', 'china_cities', 'exp_kernel', 'spread_population',
+           'china_fraction', 'china_reference', 'sector_weights', 'province_rate', 'province_trend', 'build_inventory',
+           'domain_total', 'time_profile', 'event_factor', 'daily_factors', 'national_daily_totals', 'hourly_emissions',
            'correlated_noise', 'lognormal_factor', 'perturbed_world', 'flux_to_mol_m2_s', 'read_gridded_inventory']
 
 # %% ../nbs/02_inventory.ipynb #c8ae2b0c
@@ -63,16 +63,17 @@ def tg_yr_to_mol_s(tg:float, # NOx mass per year (Tg NO2 yr-1)
 COCO2_DIR = 'data/coco2_ps_database'
 COCO2_COLUMNS = ('ID', 'ISO3', 'fuel', 'longitude', 'latitude', 'nox_emis_ty', 'ID_MonthFact', 'ID_WeekFact', 'ID_HourFact')
 
-def load_point_sources(iso3:str='CHN', # ISO3 country code
+def load_point_sources(iso3:str|None='CHN', # ISO3 country code (None: every country)
                        path:str|Path|None=None, # catalogue CSV (default: the CoCO2 file in the ddeq wheel)
                       ) -> pd.DataFrame:
-    "Power plants of one country: `longitude`, `latitude` (degree), `nox_emis_ty` (t NO2 yr-1), profile ids; rows at (0, 0) dropped."
+    "Power plants of one country (or all): `longitude`, `latitude` (degree), `nox_emis_ty` (t NO2 yr-1), profile ids; rows at (0, 0) dropped."
     path = Path(path) if path is not None else ddeq_file(f'{COCO2_DIR}/coco2_ps_catalogue_v1.1.csv')
     if not Path(path).exists(): raise NoxnbError(f"{path}: point-source catalogue not found")
     df = pd.read_csv(path)
     missing = sorted(set(COCO2_COLUMNS) - set(df.columns))
     if missing: raise NoxnbError(f"{path}: not a CoCO2 catalogue, missing columns {missing}")
-    df = df[(df.ISO3 == iso3) & ((df.longitude != 0) | (df.latitude != 0)) & np.isfinite(df.nox_emis_ty)]
+    keep = ((df.longitude != 0) | (df.latitude != 0)) & np.isfinite(df.nox_emis_ty)
+    df = df[keep & (df.ISO3 == iso3)] if iso3 else df[keep]
     return df.reset_index(drop=True)
 
 # %% ../nbs/02_inventory.ipynb #10e741f7
@@ -85,6 +86,20 @@ def grid_points(lon:np.ndarray, # source longitudes (degree east)
     h, _, _ = np.histogram2d(np.asarray(lat, float), np.asarray(lon, float), weights=np.asarray(rate, float),
                              bins=[grid.lat_edges, grid.lon_edges])
     return h / grid.cell_area()
+
+# %% ../nbs/02_inventory.ipynb #7a3f0c11
+def point_source_prior(grid:Grid, # target grid (any region)
+                       iso3:str|list|None='CHN', # ISO3 code(s) of the countries whose plants are taken (None: all)
+                       year:int=2021, # calendar year (t yr-1 → mol s-1)
+                       path:str|Path|None=None, # catalogue CSV (default: the CoCO2 file in the ddeq wheel)
+                      ) -> xr.Dataset:
+    "Prior `emissions` (mol m-2 s-1, NOx as NO2, annual mean) of the catalogued power plants on `grid`, for regions outside the embedded inventory."
+    codes = list(iso3) if isinstance(iso3, (list, tuple)) else [iso3]
+    df = pd.concat([load_point_sources(c, path) for c in codes])
+    e = grid_points(df.longitude.values, df.latitude.values, tg_yr_to_mol_s(df.nox_emis_ty.values * 1e-6, year), grid)
+    attrs = dict(units='mol m-2 s-1', long_name='NOx emissions (as NO2) of catalogued power plants, annual mean')
+    return xr.Dataset({'emissions': (('lat', 'lon'), e, attrs)}, coords=grid.coords,
+                      attrs=dict(source='CoCO2 point-source catalogue v1.1 (power plants only)', iso3=','.join(c or 'all' for c in codes)))
 
 # %% ../nbs/02_inventory.ipynb #6e00f8d9
 CITIES_FILE = 'geonames_cn_cities1000.csv'

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from .core import (NoxnbError, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, save_figure)
 from .grid import DOMAINS, Grid, get_grid
-from . import baselines, meteo, satellite
+from . import baselines, inventory, meteo, satellite
 
 # %% auto #0
 __all__ = ['CDSE_CATALOGUE', 'CDSE_DOWNLOAD', 'CDSE_TOKEN_URL', 'CDS_URL', 'ERA5_SINGLE', 'ERA5_PRESSURE', 'ERA5_LEVELS',
@@ -572,13 +572,16 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
                          run_dir:Path, # a training run folder (08_train)
                          rc:dict, # the profile's `real` section (radius_km, nox_no2 unused: the model predicts NOx)
                          at:dict=MATIMBA, # source location (degree)
-                        ) -> dict:
-    "NOx emission (kg s-1 as NO2) within `radius_km` from the trained model, with the CVAE spread when there is one."
+                         iso3:str="ZAF", # country whose catalogued power plants make the model's prior
+                        ) -> list:
+    "Rows (kg s-1 as NO2, within `radius_km`) for the trained model, given the catalogue's power plants as prior, and for that prior."
     from noxnb import train
     t = np.datetime64(pd.Timestamp(f.attrs["time"]).floor("D"), "ns")
     cols = xr.Dataset({"no2_trop": f.no2_trop, "valid": f.no2_trop.notnull()}).expand_dims(time=[t])
     met = f[["u", "v", "pblh", "t2m"]].expand_dims(time=[t])
-    e = train.predict(run_dir, cols, met, None)
-    q = float(integrate_emissions(e["emissions"].isel(time=0), at["lat"], at["lon"], rc["radius_km"]))
-    s = float(integrate_emissions(e["emissions_sigma"].isel(time=0), at["lat"], at["lon"], rc["radius_km"])) if "emissions_sigma" in e else np.nan
-    return dict(method=f"trained model ({e.attrs.get('model', '?')})", estimate_kg_s=q, uncertainty_kg_s=s, source="noxnb")
+    prior = inventory.point_source_prior(Grid(*rc["matimba_box"], rc["matimba_res"]), iso3, pd.Timestamp(t).year)
+    e = train.predict(run_dir, cols, met, prior)
+    total = lambda da: float(integrate_emissions(da, at["lat"], at["lon"], rc["radius_km"]))
+    s = total(e["emissions_sigma"].isel(time=0)) if "emissions_sigma" in e else np.nan
+    return [dict(method=f"trained model ({e.attrs.get('model', '?')})", estimate_kg_s=total(e["emissions"].isel(time=0)), uncertainty_kg_s=s, source="noxnb"),
+            dict(method="its prior: CoCO2 catalogue", estimate_kg_s=total(prior["emissions"]), uncertainty_kg_s=np.nan, source="CoCO2 v1.1")]

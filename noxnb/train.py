@@ -397,6 +397,9 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     "Daily emissions (and, for the CVAE, emissions_sigma) in mol m-2 s-1 on the grid of `columns`."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     model, meta = load_run(run_dir, device=dev)
+    if prior is None and getattr(getattr(model, 'decoder', model), 'head', None) == 'prior-ratio':
+        raise NoxnbError(f"{run_dir}: this {meta['model']} scales a prior (output head 'prior-ratio'), so without one it "
+                         "returns zero everywhere: give prior emissions (--prior FILE)")
     g = model_grid(columns, meta['res_deg'])
     cols = columns if g is None else regrid_columns(columns, g)
     x = dataset.make_inputs(cols, meteo, prior, meta['norm'])
@@ -482,16 +485,17 @@ def record_best_model(summaries:list, # summaries returned by `fit`
 # %% ../nbs/08_train.ipynb #21d2f1e6
 def default_prior(columns:xr.Dataset, # daily composite (time, lat, lon)
                   res:float=0.25): # resolution of the inventory grid (degree)
-    "(prior Dataset or None, description): the embedded inventory inside the China domain, else no prior."
+    "(prior Dataset, description): the embedded inventory inside the China domain, else the catalogue's power plants."
     from noxnb.grid import DOMAINS
+    from noxnb import inventory
     g, c = _grid_of(columns), DOMAINS['china']
-    if not (g.lat0 >= c.lat0 and g.lat1 <= c.lat1 and g.lon0 >= c.lon0 and g.lon1 <= c.lon1):
-        return None, 'none: the region is outside the embedded inventory (China domain); prior channel 0'
-    snap = lambda v, o, f: o + f(round((v - o) / res, 6)) * res
-    gi = Grid(snap(g.lat0, c.lat0, math.floor), snap(g.lat1, c.lat0, math.ceil), snap(g.lon0, c.lon0, math.floor), snap(g.lon1, c.lon0, math.ceil), res)
     t = pd.DatetimeIndex(columns.time.values)
     year = int(np.clip(t[0].year if len(t) and not pd.isna(t[0]) else 2019, 2010, 2023))
-    from noxnb import inventory
+    if not (g.lat0 >= c.lat0 and g.lat1 <= c.lat1 and g.lon0 >= c.lon0 and g.lon1 <= c.lon1):
+        return inventory.point_source_prior(g, None, year), ('the power plants of the CoCO2 catalogue only: the region is '
+                                                             'outside the embedded inventory (China domain)')
+    snap = lambda v, o, f: o + f(round((v - o) / res, 6)) * res
+    gi = Grid(snap(g.lat0, c.lat0, math.floor), snap(g.lat1, c.lat0, math.ceil), snap(g.lon0, c.lon0, math.floor), snap(g.lon1, c.lon0, math.ceil), res)
     return inventory.build_inventory(gi, year)[['emissions']], f'the embedded inventory for {year} (annual mean, 02_inventory)'
 
 # %% ../nbs/08_train.ipynb #81ed1e93
@@ -501,7 +505,7 @@ def _infer_parser():
     p.add_argument('--profile', default='quick')
     p.add_argument('--columns', required=True, help='daily composite netCDF (no2_trop, valid)')
     p.add_argument('--meteo', required=True, nargs='+', help='ERA5 files or one noxnb meteorology file')
-    p.add_argument('--prior', help='prior emissions netCDF (emissions, mol m-2 s-1); default: the embedded inventory inside China')
+    p.add_argument('--prior', help='prior emissions netCDF (emissions, mol m-2 s-1); default: the embedded inventory inside China, the CoCO2 catalogue\'s power plants elsewhere')
     p.add_argument('--no-prior', action='store_true', help='use no prior (prior channel 0)')
     p.add_argument('--method', choices=['flux-divergence', 'mass-balance', '4dvar'], help='a classical baseline instead of a model')
     p.add_argument('--time-mean', action='store_true', help='baselines: one map for all days (fluxes averaged before the divergence) instead of daily maps')

@@ -46,13 +46,16 @@ def test_train_then_infer_end_to_end(tmp_path):
     res = tmp_path / 'nd' / 'results' / 'quick'; res.mkdir(parents=True)
     (res / 'best_model.json').write_text(json.dumps(dict(run_dir=str(tmp_path / 'smaat-unet'))))
     r = _cli('infer', ['--columns', day, '--meteo', met, '--no-prior', '--out', tmp_path / 'e2.nc'], env=env)
-    assert r.returncode == 0, r.stderr[-2000:]
-    assert 'no --prior given: assuming none' in r.stderr and xr.load_dataset(tmp_path / 'e2.nc').attrs['model'] == 'smaat-unet'
+    # the quick profile's models multiply their prior ('prior-ratio' head): without one they refuse, naming the run
+    assert r.returncode == 2 and 'no --prior given: assuming none' in r.stderr and 'scales a prior' in r.stderr, r.stderr[-2000:]
+    assert str(tmp_path / 'smaat-unet') in r.stderr and not (tmp_path / 'e2.nc').exists()
+    r = _cli('infer', ['--columns', day, '--meteo', met, '--prior', prior, '--out', tmp_path / 'e2.nc'], env=env)
+    assert r.returncode == 0 and xr.load_dataset(tmp_path / 'e2.nc').attrs['model'] == 'smaat-unet', r.stderr[-2000:]
     # a region outside China: no embedded inventory, and it says so
     xr.load_dataset(day).assign_coords(lat=lambda d: d.lat + 10, lon=lambda d: d.lon - 110).to_netcdf(tmp_path / 'eu.nc')
     xr.load_dataset(met).assign_coords(lat=lambda d: d.lat + 10, lon=lambda d: d.lon - 110).to_netcdf(tmp_path / 'eu_met.nc')
     r = _cli('infer', ['--columns', tmp_path / 'eu.nc', '--meteo', tmp_path / 'eu_met.nc', '--out', tmp_path / 'e3.nc'], env=env)
-    assert r.returncode == 0 and 'outside the embedded inventory' in r.stderr, r.stderr[-2000:]
+    assert r.returncode == 0 and 'outside the embedded inventory' in r.stderr and 'CoCO2 catalogue' in r.stderr, r.stderr[-2000:]
 
 def test_cli_errors_name_the_file(tmp_path):
     r = _cli('train', ['--model', 'unet', '--data', tmp_path / 'nothing', '--out', tmp_path / 'run'])
