@@ -95,7 +95,8 @@ def point_source_prior(grid:Grid, # target grid (any region)
                       ) -> xr.Dataset:
     "Prior `emissions` (mol m-2 s-1, NOx as NO2, annual mean) of the catalogued power plants on `grid`, for regions outside the embedded inventory."
     codes = list(iso3) if isinstance(iso3, (list, tuple)) else [iso3]
-    df = pd.concat([load_point_sources(c, path) for c in codes])
+    df = load_point_sources(codes[0] if len(codes) == 1 else None, path)
+    if len(codes) > 1: df = df[df.ISO3.isin(codes)]
     e = grid_points(df.longitude.values, df.latitude.values, tg_yr_to_mol_s(df.nox_emis_ty.values * 1e-6, year), grid)
     attrs = dict(units='mol m-2 s-1', long_name='NOx emissions (as NO2) of catalogued power plants, annual mean')
     return xr.Dataset({'emissions': (('lat', 'lon'), e, attrs)}, coords=grid.coords,

@@ -397,7 +397,7 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     "Daily emissions (and, for the CVAE, emissions_sigma) in mol m-2 s-1 on the grid of `columns`."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     model, meta = load_run(run_dir, device=dev)
-    if prior is None and getattr(getattr(model, 'decoder', model), 'head', None) == 'prior-ratio':
+    if prior is None and meta['cfg']['head'] == 'prior-ratio':
         raise NoxnbError(f"{run_dir}: this {meta['model']} scales a prior (output head 'prior-ratio'), so without one it "
                          "returns zero everywhere: give prior emissions (--prior FILE)")
     g = model_grid(columns, meta['res_deg'])

@@ -18,10 +18,12 @@ def test_model_point_estimate_uses_the_catalogue_prior(tmp_path):
                     "t2m": (("lat", "lon"), z + 290, {"units": "K"})}, coords=g.coords, attrs={"time": "2021-07-25T11:44:52"})
     model, prior = real.model_point_estimate(f, tmp_path / "run", rc)
     assert model["method"] == "trained model (unet)" and np.isnan(model["uncertainty_kg_s"])
+    km = lambda la, lo: 6371.0 * np.hypot(np.deg2rad(la - real.MATIMBA["lat"]),
+                                          np.deg2rad(lo - real.MATIMBA["lon"]) * np.cos(np.deg2rad(real.MATIMBA["lat"])))
+    kg_s = lambda t_yr: t_yr * 1e3 / (365 * 86400)                            # t yr-1 → kg s-1 (2021)
     ps = inventory.load_point_sources("ZAF")
-    d_km = 6371.0 * np.hypot(np.deg2rad(ps.latitude - real.MATIMBA["lat"]),
-                             np.deg2rad(ps.longitude - real.MATIMBA["lon"]) * np.cos(np.deg2rad(real.MATIMBA["lat"])))
-    expected = ps.nox_emis_ty[d_km < 25].sum() * 1e3 / (365 * 86400)          # t yr-1 → kg s-1 (2021); nothing at 25-35 km
+    d_km = km(ps.latitude, ps.longitude)
+    expected = kg_s(ps.nox_emis_ty[d_km < 25].sum())                           # nothing at 25-35 km
     assert ps.nox_emis_ty[(d_km >= 25) & (d_km < 35)].sum() == 0
     np.testing.assert_allclose(prior["estimate_kg_s"], expected, rtol=1e-6)
     near = ps[d_km < 25]
@@ -31,8 +33,7 @@ def test_model_point_estimate_uses_the_catalogue_prior(tmp_path):
     for a, b in zip(lat0, lon0):                                   # 0.25° cell of each plant, sampled uniformly in area
         la = np.rad2deg(np.arcsin(rng.uniform(np.sin(np.deg2rad(a)), np.sin(np.deg2rad(a + 0.25)), 200_000)))
         lo = rng.uniform(b, b + 0.25, 200_000)
-        dist = 6371.0 * np.hypot(np.deg2rad(la - real.MATIMBA["lat"]), np.deg2rad(lo - real.MATIMBA["lon"]) * np.cos(np.deg2rad(real.MATIMBA["lat"])))
-        frac.append((dist < 30.0).mean())
-    smeared = (near.nox_emis_ty.values * np.array(frac)).sum() * 1e3 / (365 * 86400)
+        frac.append((km(la, lo) < 30.0).mean())
+    smeared = kg_s((near.nox_emis_ty.values * np.array(frac)).sum())
     np.testing.assert_allclose(model["estimate_kg_s"], smeared, rtol=5e-3)
     assert model["estimate_kg_s"] < prior["estimate_kg_s"]
