@@ -18,8 +18,8 @@ from .grid import Grid, get_grid, regrid_conservative, plot_map
 __all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'overpass_hours', 'at_overpass', 'daily_mean',
            'doy_features', 'input_fields', 'normalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list',
            'task_days', 'task_seed', 'truth_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path',
-           'real_stages', 'domain_grid', 'overpass_out_hours', 'simulate_world', 'observe_world', 'simulate_chunk',
-           'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
+           'real_stages', 'domain_grid', 'overpass_out_hours', 'world_emissions', 'simulate_world', 'observe_world',
+           'simulate_chunk', 'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'prior', 'doy_sin', 'doy_cos')
@@ -241,6 +241,7 @@ def real_stages()->SimpleNamespace:
     "The upstream functions of the product (inventory, meteo, ctm, satellite)."
     from noxnb import inventory, meteo, ctm, satellite
     return SimpleNamespace(build_inventory=inventory.build_inventory, perturbed_world=inventory.perturbed_world,
+                           world_draws=inventory.world_draws, daily_variability=inventory.daily_variability,
                            hourly_emissions=inventory.hourly_emissions, synthetic_meteo=meteo.synthetic_meteo,
                            simulate_ds=ctm.simulate_ds, observe=satellite.observe)
 
@@ -274,25 +275,44 @@ def _inventory(st:SimpleNamespace, grid:Grid, year:int)->xr.Dataset:
     return _INVENTORIES[key]
 
 # %% ../nbs/06_dataset.ipynb #a71e7da5
+def world_emissions(task:dict, # {'world': int, 'month': 'YYYY-MM'}
+                    conf:dict, # dataset_config(...)
+                    st:SimpleNamespace, # upstream functions (`real_stages()`)
+                    times:pd.DatetimeIndex, # hourly UTC times simulated (spin-up included)
+                    days:pd.DatetimeIndex, # the kept days
+                    draws:dict|None=None, # values replacing the world's draws (truth_year, prior_year, plants_only, lockdown_start), plus `seed_month`
+                   )->tuple: # (truth, prior) hourly emissions (mol m-2 s-1), the draws
+    "The truth (every error of the prior-error model, day-to-day variability, events) and the prior (climatological profiles) of one world-month."
+    up, over, grid = conf['upstream']['inventory'], dict(draws or {}), domain_grid(conf)
+    m = pd.Timestamp(over.pop('seed_month', task['month']) + '-01')
+    seed = truth_seed(conf, task['world'], m.year, m.month)
+    d = st.world_draws(seed, len(days), **_kwargs_for(st.world_draws, up.get('world', {}))) | over
+    truth, prior = st.perturbed_world(_inventory(st, grid, d['truth_year']), seed=seed, prior=_inventory(st, grid, d['prior_year']),
+                                      plants_only=d['plants_only'], **_kwargs_for(st.perturbed_world, up.get('perturbation', {})))
+    start = None if d['lockdown_start'] is None else days[0] + pd.Timedelta(days=int(d['lockdown_start']))
+    daily = st.daily_variability(grid, times.normalize().unique(), seed, lockdown_start=start,
+                                 **_kwargs_for(st.daily_variability, up.get('daily', {})))
+    return st.hourly_emissions(truth, times, daily=daily), st.hourly_emissions(prior, times, events=False), d
+
 def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                    conf:dict, # dataset_config(...)
                    stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
-                   prior_year:int|None=None, # year of the prior's inventory (None: the task's year)
-                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite)
+                   prior_year:int|None=None, # year of the prior's inventory (None: the world's draw)
+                   draws:dict|None=None, # values replacing the world's draws, see `world_emissions`
+                   n_days:int|None=None, # kept days from the 1st of the month (None: days_per_month)
+                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite), draws
     "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations."
     st, grid, w, up = stages or real_stages(), domain_grid(conf), task['world'], conf['upstream']
-    days = task_days(task['month'], conf['days_per_month'])
+    days = task_days(task['month'], n_days or conf['days_per_month'])
     times = pd.date_range(days[0] - pd.Timedelta(days=conf['spinup_days']), days[-1] + pd.Timedelta(hours=23), freq='h')
     year, mon = days[0].year, days[0].month
-    kw = _kwargs_for(st.perturbed_world, up['inventory'].get('perturbation', {}))
-    truth, prior = st.perturbed_world(_inventory(st, grid, year), seed=truth_seed(conf, w, year, mon), **kw)
-    if prior_year not in (None, year): prior = _inventory(st, grid, prior_year)
-    emis, prior_h = st.hourly_emissions(truth, times), st.hourly_emissions(prior, times)
+    over = dict(draws or {}) | ({} if prior_year is None else dict(prior_year=prior_year))
+    emis, prior_h, d = world_emissions(task, conf, st, times, days, over)
     met = st.synthetic_meteo(grid, times, seed=task_seed(conf['seed'], w, year, mon, 1))
     ctm = st.simulate_ds(emis, met, grid, **_kwargs_for(st.simulate_ds, up['ctm']) | dict(
         out_hours=overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
     obs = observe_world(SimpleNamespace(task=task, days=days, grid=grid, meteo=met, ctm=ctm), conf, stages)
-    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs)
+    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs, draws=d)
 
 def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, meteo, ctm)
                   conf:dict, # dataset_config(...)
@@ -311,12 +331,14 @@ def simulate_chunk(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                   )->xr.Dataset: # samples (sample, lat, lon): INPUT_CHANNELS and emissions
     "Simulate the kept days of one (world, month) and turn them into training samples (channels and truth)."
     w = simulate_world(task, conf, stages)
-    return _as_samples(input_fields(w.obs, w.meteo, w.prior, conf['local_hour']), daily_mean(w.emissions.emissions, w.days), task['world'])
+    return _as_samples(input_fields(w.obs, w.meteo, w.prior, conf['local_hour']), daily_mean(w.emissions.emissions, w.days), task['world'], w.draws)
 
-def _as_samples(fields:xr.Dataset, emissions:xr.DataArray, world:int)->xr.Dataset:
-    "Daily fields (time, lat, lon) → float32 samples (sample, lat, lon) with `time` and `world` coordinates."
+def _as_samples(fields:xr.Dataset, emissions:xr.DataArray, world:int, draws:dict|None=None)->xr.Dataset:
+    "Daily fields (time, lat, lon) → float32 samples (sample, lat, lon) with `time`, `world` and the world's draws as coordinates."
     ds = fields.assign(emissions=emissions.assign_attrs(units=UNITS[TARGET], long_name='daily-mean NOx emissions (as NO2), truth'))
-    ds = ds.assign_coords(world=('time', np.full(ds.sizes['time'], world, 'int32')))
+    n, d = ds.sizes['time'], draws or {}
+    ds = ds.assign_coords(world=('time', np.full(n, world, 'int32')),
+                          **{k: ('time', np.full(n, int(d.get(k, -1)), 'int32')) for k in ('truth_year', 'prior_year', 'plants_only')})
     ds = ds.astype('float32').assign(valid=ds.valid.astype('int8').assign_attrs(units='1'))
     return ds.rename(time='sample').assign_coords(time=('sample', ds.time.values)).drop_vars('sample')
 

@@ -8,11 +8,13 @@ import json, functools, warnings, os
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, xarray as xr
+from scipy import ndimage
 from .core import R_EARTH, NoxnbError, data_dir, atomic_path
 
 # %% auto #0
-__all__ = ['DOMAINS', 'PROVINCES', 'Grid', 'cell_area', 'subgrid', 'zeros', 'get_grid', 'province_geometry', 'cell_fractions',
-           'province_fractions', 'regional_totals', 'regrid_conservative', 'map_axes', 'draw_provinces', 'plot_map']
+__all__ = ['DOMAINS', 'PROVINCES', 'KM_PER_DEGREE', 'Grid', 'cell_area', 'subgrid', 'zeros', 'get_grid', 'province_geometry',
+           'cell_fractions', 'province_fractions', 'regional_totals', 'regrid_conservative', 'correlated_field',
+           'ar1_field', 'map_axes', 'draw_provinces', 'plot_map']
 
 # %% ../nbs/01_grid.ipynb #326f5a18
 @dataclass(frozen=True)
@@ -200,6 +202,39 @@ def regrid_conservative(da:xr.DataArray|xr.Dataset, # per-area field(s) on a reg
     out = np.where((cov > 1 - 1e-9) & (wts > 0), num / np.where(wts > 0, wts, 1), np.nan)
     coords = {k: v[k] for k in v.coords if not {'lat', 'lon'} & set(v[k].dims)}
     return xr.DataArray(out, dims=v.dims, coords={**coords, **dst.coords}, attrs=da.attrs, name=da.name)
+
+# %% ../nbs/01_grid.ipynb #1675a755
+KM_PER_DEGREE = np.pi * R_EARTH / 180e3  # km per degree of latitude (111.195)
+
+def correlated_field(shape:tuple, # (..., nlat, nlon) output shape; leading dims are independent fields
+                     efold_km:float, # e-folding distance of the correlation (km)
+                     grid:Grid, # grid of the field (cell sizes in km at its middle latitude)
+                     rng:np.random.Generator, # random generator
+                    )->np.ndarray: # standard-normal field (1), corr = exp(-(r/efold_km)^2)
+    "Gaussian random field of zero mean and unit variance, correlation 1/e at `efold_km`; no wrap-around, not re-centred."
+    dy = KM_PER_DEGREE * grid.res
+    dx = dy * np.cos(np.deg2rad(0.5 * (grid.lat0 + grid.lat1)))
+    s = (0.5 * efold_km / dy, 0.5 * efold_km / dx)  # Gaussian filter sigma (cells)
+    pad = [int(np.ceil(4 * si)) + 1 for si in s]
+    z = rng.standard_normal(tuple(shape[:-2]) + (shape[-2] + 2 * pad[0], shape[-1] + 2 * pad[1]))
+    lead = (0,) * (len(shape) - 2)
+    f = ndimage.gaussian_filter(z, lead + s, mode='constant', truncate=4.0)
+    delta = np.zeros((2 * pad[0] + 1, 2 * pad[1] + 1)); delta[pad[0], pad[1]] = 1.
+    norm = np.sqrt((ndimage.gaussian_filter(delta, s, mode='constant', truncate=4.0) ** 2).sum())
+    return f[..., pad[0]:pad[0] + shape[-2], pad[1]:pad[1] + shape[-1]] / norm
+
+# %% ../nbs/01_grid.ipynb #dd17874a
+def ar1_field(n_days:int, # number of days (d)
+              efold_km:float, # e-folding distance of the spatial correlation (km)
+              memory_days:float, # e-folding time of the day-to-day correlation (d)
+              grid:Grid, # grid of the field
+              rng:np.random.Generator, # random generator
+             )->np.ndarray: # standard-normal fields (days, lat, lon) (1)
+    "Spatially correlated fields whose day-to-day evolution is a stationary AR(1) process of unit variance."
+    phi = np.exp(-1. / memory_days) if memory_days > 0 else 0.
+    x = correlated_field((n_days,) + grid.shape, efold_km, grid, rng)
+    for t in range(1, n_days): x[t] = phi * x[t - 1] + np.sqrt(1 - phi ** 2) * x[t]
+    return x
 
 # %% ../nbs/01_grid.ipynb #5066fa50
 def _offline_cartopy():

@@ -12,7 +12,7 @@ import xarray as xr
 from scipy import ndimage, signal
 from .core import (NoxnbError, ddeq_file, external_path, atomic_path, M_NO2, N_A, SECONDS_PER_DAY,
                         DAYS_PER_YEAR)
-from .grid import Grid, get_grid, province_fractions, regrid_conservative
+from .grid import Grid, get_grid, province_fractions, regrid_conservative, correlated_field, ar1_field
 
 # %% auto #0
 __all__ = ['SECTORS', 'MEIC_NOX_TG', 'SECTOR_SHARES', 'COCO2_DIR', 'COCO2_COLUMNS', 'CITIES_FILE', 'KERNEL_LAT', 'AREA_SPATIAL',
@@ -21,7 +21,8 @@ __all__ = ['SECTORS', 'MEIC_NOX_TG', 'SECTOR_SHARES', 'COCO2_DIR', 'COCO2_COLUMN
            'load_point_sources', 'grid_points', 'point_source_prior', 'china_cities', 'exp_kernel', 'spread_population',
            'china_fraction', 'china_reference', 'sector_weights', 'province_rate', 'province_trend', 'build_inventory',
            'domain_total', 'time_profile', 'event_factor', 'daily_factors', 'national_daily_totals', 'hourly_emissions',
-           'correlated_noise', 'lognormal_factor', 'perturbed_world', 'flux_to_mol_m2_s', 'read_gridded_inventory']
+           'lognormal_factor', 'province_factors', 'perturbed_world', 'ar1_factors', 'plant_load', 'lockdown_factor',
+           'world_draws', 'daily_variability', 'flux_to_mol_m2_s', 'read_gridded_inventory']
 
 # %% ../nbs/02_inventory.ipynb #c8ae2b0c
 SECTORS = ('power', 'industry', 'transport', 'residential')
@@ -297,19 +298,21 @@ def event_factor(dates, # days (anything pd.DatetimeIndex accepts)
 
 # %% ../nbs/02_inventory.ipynb #00e14f8e
 @functools.lru_cache(maxsize=None)
-def _year_norm(year:int, sector:str) -> float:
+def _year_norm(year:int, sector:str, events:bool=True) -> float:
     d = pd.date_range(f'{year}-01-01', f'{year}-12-31', freq='D')
-    return float(_raw_daily(d, sector).mean())
+    return float(_raw_daily(d, sector, events).mean())
 
-def _raw_daily(d:pd.DatetimeIndex, sector:str) -> np.ndarray:
-    return time_profile('monthly', sector)[d.month - 1] * time_profile('weekly', sector)[d.day_of_week] * event_factor(d, sector)
+def _raw_daily(d:pd.DatetimeIndex, sector:str, events:bool=True) -> np.ndarray:
+    f = time_profile('monthly', sector)[d.month - 1] * time_profile('weekly', sector)[d.day_of_week]
+    return f * event_factor(d, sector) if events else f
 
 def daily_factors(dates, # days (UTC)
                   sector:str, # one of SECTORS
+                  events:bool=True, # include the Spring Festival and the 2020 lockdown (False: climatology only, as a prior)
                  ) -> np.ndarray:
-    "Day-to-day factor (1): monthly × weekly × events, divided by its mean over each calendar year (mean one per year)."
+    "Day-to-day factor (1): monthly × weekly (× events), divided by its mean over each calendar year (mean one per year)."
     d = pd.DatetimeIndex(dates).normalize()
-    return _raw_daily(d, sector) / np.array([_year_norm(int(y), sector) for y in d.year])
+    return _raw_daily(d, sector, events) / np.array([_year_norm(int(y), sector, events) for y in d.year])
 
 # %% ../nbs/02_inventory.ipynb #9c9f90fc
 def national_daily_totals(start, # first day
@@ -332,14 +335,18 @@ def _periodic_interp(profile:np.ndarray, hour:np.ndarray) -> np.ndarray:
 def hourly_emissions(inv:xr.Dataset, # annual-mean inventory from `build_inventory` (emissions_<sector>, mol m-2 s-1)
                      times, # hourly UTC times
                      sectors:bool=False, # also return emissions_<sector>
+                     events:bool=True, # Spring Festival / 2020 lockdown in the daily factors (False: a prior's climatology)
+                     daily:dict|None=None, # sector → factor maps (1), (UTC days of `times` in order, lat, lon): day-to-day variability
                     ) -> xr.Dataset:
     "Emissions (mol m-2 s-1, float32) on (time, lat, lon): daily factors by UTC day, diurnal profile in local solar time (lon/15)."
     t = pd.DatetimeIndex(times)
     hour = (t.hour + t.minute / 60).to_numpy()[:, None] + inv.lon.values[None, :] / 15.0  # local solar hour (time, lon)
+    day = np.unique(t.normalize(), return_inverse=True)[1]
     out = xr.Dataset(coords={'time': t, 'lat': inv.lat, 'lon': inv.lon})
     total = np.zeros((len(t),) + inv.emissions.shape, np.float32)
     for s in SECTORS:
-        f = daily_factors(t, s)[:, None, None] * _periodic_interp(time_profile('diurnal', s), hour)[:, None, :]
+        f = daily_factors(t, s, events)[:, None, None] * _periodic_interp(time_profile('diurnal', s), hour)[:, None, :]
+        if daily is not None and s in daily: f = f * np.asarray(daily[s])[day]
         e = (inv[f'emissions_{s}'].values[None] * f).astype(np.float32)
         total += e
         if sectors: out[f'emissions_{s}'] = (('time', 'lat', 'lon'), e, dict(inv[f'emissions_{s}'].attrs))
@@ -348,54 +355,147 @@ def hourly_emissions(inv:xr.Dataset, # annual-mean inventory from `build_invento
     return out
 
 # %% ../nbs/02_inventory.ipynb #7810c739
-def correlated_noise(shape:tuple, # (nlat, nlon)
-                     length:float, # correlation length (cells; Gaussian filter sigma)
-                     rng:np.random.Generator, # random generator
-                    ) -> np.ndarray:
-    "Gaussian-filtered white noise rescaled to zero mean and unit variance (1)."
-    z = ndimage.gaussian_filter(rng.standard_normal(shape), length, mode='wrap')
-    return (z - z.mean()) / z.std()
-
 def lognormal_factor(z:np.ndarray, # standard-normal field (1)
                      sigma:float, # standard deviation of the log factor (1)
                     ) -> np.ndarray:
     "Mean-one multiplicative factor exp(σz − σ²/2) (1)."
     return np.exp(sigma * np.asarray(z) - sigma ** 2 / 2)
 
+def province_factors(fractions:np.ndarray, # cell fractions inside each province (province, lat, lon) (1)
+                     sigma:float, # standard deviation of the log factor of a province (1)
+                     rng:np.random.Generator, # random generator
+                    ) -> tuple: # (cell factors (lat, lon), province factors (province,)) (1)
+    "One LogNormal(0, σ) factor per province, mixed in each cell by its province fractions; 1 outside every province."
+    f = np.exp(sigma * rng.standard_normal(fractions.shape[0]))
+    tot = fractions.sum(0)
+    cell = np.tensordot(f, fractions, axes=1) / np.where(tot > 0, tot, 1.)
+    return np.where(tot > 0, cell, 1.), f
+
 # %% ../nbs/02_inventory.ipynb #bbc827ba
 def _perturb_power(e:np.ndarray, weight:np.ndarray, rng, sigma:float, p_close:float, new_fraction:float) -> np.ndarray:
-    "Power cells: lognormal factor each, closures with probability `p_close`, new sources worth `new_fraction` of the total."
+    "Power cells: LogNormal(0, σ) factor each, closures with probability `p_close`, new sources worth `new_fraction` of the cells (absent from the prior)."
     on = e > 0
-    out = np.where(on, e * lognormal_factor(rng.standard_normal(e.shape), sigma), 0.0)
+    out = np.where(on, e * np.exp(sigma * rng.standard_normal(e.shape)), 0.0)
     out[on & (rng.random(e.shape) < p_close)] = 0.0
-    n_new = max(1, int(round(new_fraction * on.sum())))
+    n_new = int(round(new_fraction * on.sum()))
     w = (weight * ~on).ravel()
-    if w.sum() <= 0 or not on.any(): return out
+    if n_new == 0 or w.sum() <= 0: return out
     cells = rng.choice(w.size, n_new, replace=False, p=w / w.sum())
     out.ravel()[cells] += rng.choice(e[on], n_new)
     return out
 
-def perturbed_world(inv:xr.Dataset, # annual-mean prior inventory from `build_inventory`
+def _truth_factors(inv:xr.Dataset, rng, level_sigma, sector_sigma, province_sigma, sigma, length_km) -> tuple:
+    "Domain level (1), sector levels {sector: 1}, province cell factors (lat, lon) and area-noise e-folding distance (km) of one world."
+    level = float(np.exp(level_sigma * rng.standard_normal()))
+    sectors = dict(zip(SECTORS, np.exp(sector_sigma * rng.standard_normal(len(SECTORS)))))
+    g = Grid.from_coords(inv.lat.values, inv.lon.values)
+    prov = province_factors(province_fractions(g).values, province_sigma, rng)[0]
+    lo, hi = (length_km, length_km) if np.isscalar(length_km) else length_km
+    return level, sectors, prov, float(rng.uniform(lo, hi)), g
+
+def perturbed_world(inv:xr.Dataset, # annual-mean inventory of the truth's year, from `build_inventory`
                     seed:int, # random seed of this world
-                    times=None, # hourly UTC times: return hourly (time, lat, lon) fields instead of annual means
-                    sigma:float=0.3, # std of log factor of the area sectors (1)
-                    length_km:float=150.0, # correlation length of the area perturbations (km)
-                    point_sigma:float=0.3, # std of log factor of each power cell (1)
-                    p_close:float=0.05, # probability that a power cell closes (1)
-                    new_fraction:float=0.05, # new power cells, as a fraction of existing ones (1)
+                    times=None, # hourly UTC times: return hourly (time, lat, lon) fields (climatological profiles) instead of annual means
+                    sigma:float=0.3, # std of the log factor of the area-sector noise (1)
+                    length_km:float|tuple=(100., 300.), # e-folding distance of the area noise (km), or a range it is drawn from
+                    point_sigma:float=0.5, # std of the log factor of each power cell (1)
+                    p_close:float=0.1, # probability that a power cell closes (1)
+                    new_fraction:float=0.1, # new power cells, as a fraction of existing ones (1)
+                    level_sigma:float=0.3, # std of the log of the domain level (1)
+                    sector_sigma:float=0.2, # std of the log of each sector's level (1)
+                    province_sigma:float=0.2, # std of the log of each province's factor (1)
+                    prior:xr.Dataset|None=None, # the prior inventory (e.g. a stale year's); None: `inv`
+                    plants_only:bool=False, # the prior holds only the catalogued power plants
                    ) -> tuple:
-    "A training world: (truth, prior) emission Datasets (mol m-2 s-1); the prior is `inv`, the truth a perturbed copy."
+    "A training world: (truth, prior) emission Datasets (mol m-2 s-1); the truth is `inv` with every error of the model above."
     rng = np.random.default_rng(seed)
-    length = length_km / (111.195 * float(abs(inv.lat[1] - inv.lat[0])))
+    level, lev_s, prov, efold, g = _truth_factors(inv, rng, level_sigma, sector_sigma, province_sigma, sigma, length_km)
     truth = inv.copy(deep=True)
     for s in SECTORS[1:]:
-        truth[f'emissions_{s}'].values = inv[f'emissions_{s}'].values * lognormal_factor(correlated_noise(inv.emissions.shape, length, rng), sigma)
-    truth['emissions_power'].values = _perturb_power(inv.emissions_power.values, inv.emissions_industry.values, rng, point_sigma, p_close, new_fraction)
+        noise = np.exp(sigma * correlated_field(inv.emissions.shape, efold, g, rng))
+        truth[f'emissions_{s}'].values = inv[f'emissions_{s}'].values * level * lev_s[s] * prov * noise
+    power = _perturb_power(inv.emissions_power.values, inv.emissions_industry.values, rng, point_sigma, p_close, new_fraction)
+    truth['emissions_power'].values = power * level * lev_s['power'] * prov
     truth['emissions'].values = sum(truth[f'emissions_{s}'].values for s in SECTORS)
-    truth.attrs.update(role='truth', seed=int(seed), sigma=sigma, length_km=length_km, point_sigma=point_sigma, p_close=p_close, new_fraction=new_fraction)
-    prior = inv.copy(deep=True); prior.attrs.update(role='prior', prior_log_error_sigma=sigma)
+    truth.attrs.update(role='truth', seed=int(seed), level=level, length_km=efold, **{f'level_{s}': float(v) for s, v in lev_s.items()})
+    prior = _as_prior(inv if prior is None else prior, plants_only)
     if times is None: return truth, prior
-    return hourly_emissions(truth, times), hourly_emissions(prior, times)
+    return hourly_emissions(truth, times), hourly_emissions(prior, times, events=False)
+
+def _as_prior(inv:xr.Dataset, plants_only:bool) -> xr.Dataset:
+    "A copy of `inv` marked as prior; with `plants_only` the area sectors are zero (the catalogued plants remain)."
+    p = inv.copy(deep=True)
+    if plants_only:
+        for s in SECTORS[1:]: p[f'emissions_{s}'].values = np.zeros_like(p[f'emissions_{s}'].values)
+        p['emissions'].values = p.emissions_power.values.copy()
+    p.attrs.update(role='prior', plants_only=int(plants_only))
+    return p
+
+# %% ../nbs/02_inventory.ipynb #e068948f
+def ar1_factors(n_days:int, # number of days (d)
+                grid:Grid, # grid of the maps
+                rng:np.random.Generator, # random generator
+                sigma:float=0.15, # std of the log factor (1)
+                memory_days:float=3., # e-folding time of the day-to-day correlation (d)
+                length_km:float=200., # e-folding distance of the spatial correlation (km)
+               ) -> np.ndarray: # mean-one factors (days, lat, lon) (1)
+    "Daily factor maps whose log is a stationary AR(1) process in time and spatially correlated."
+    return lognormal_factor(ar1_field(n_days, length_km, memory_days, grid, rng), sigma)
+
+def plant_load(n_days:int, # number of days (d)
+               shape:tuple, # (nlat, nlon)
+               rng:np.random.Generator, # random generator
+               sigma:float=0.3, # std of the log of the daily load factor (1)
+               p_outage:float=0.03, # probability that a plant is off on a day (1)
+              ) -> np.ndarray: # factors (days, lat, lon) (1), 0 on outage days
+    "Daily load factor of each power cell: mean-one lognormal, zero on outage days."
+    load = lognormal_factor(rng.standard_normal((n_days,) + tuple(shape)), sigma)
+    return load * (rng.random((n_days,) + tuple(shape)) >= p_outage)
+
+# %% ../nbs/02_inventory.ipynb #ae2bd8e7
+def lockdown_factor(days, # days (anything pd.DatetimeIndex accepts)
+                    start, # first day of the drop (a date)
+                    length_days:int=14, # duration of the full drop (d)
+                    depth:float=0.4, # relative drop (1)
+                   ) -> np.ndarray: # activity factor (1) per day
+    "1 − depth on the `length_days` days from `start`, 1 elsewhere."
+    d = (pd.DatetimeIndex(days).normalize() - pd.Timestamp(start).normalize()).days.to_numpy()
+    return np.where((d >= 0) & (d < length_days), 1. - depth, 1.)
+
+def world_draws(seed:int, # seed of this (world, month)
+                n_days:int, # kept days of the month (d): a drop overlaps them
+                years:tuple=(2012, 2023), # range of the truth's inventory year (inclusive)
+                p_stale:float=0.5, # probability that the prior is a past year's inventory (1)
+                max_lag:int=6, # largest lag of a stale prior (yr)
+                p_plants_only:float=0.2, # probability that the prior holds only the power plants (1)
+                p_lockdown:float=0.25, # probability of a lockdown-like drop (1)
+                lockdown_days:int=14, # its duration (d)
+                first_year:int=2010, # the oldest inventory year available
+               ) -> dict: # truth_year, prior_year, plants_only, lockdown_start (day offset from the first kept day, or None)
+    "The discrete draws of one world-month, independent of the prior."
+    rng = np.random.default_rng([seed, 17])
+    year = int(rng.integers(years[0], years[1] + 1))
+    lag = int(rng.integers(1, max_lag + 1)) if rng.random() < p_stale else 0
+    plants_only, drop = bool(rng.random() < p_plants_only), rng.random() < p_lockdown
+    start = int(rng.integers(1 - lockdown_days, n_days)) if drop else None
+    return dict(truth_year=year, prior_year=max(year - lag, first_year), plants_only=plants_only, lockdown_start=start)
+
+def daily_variability(grid:Grid, # grid of the maps
+                      days, # the simulated UTC days, in order
+                      seed:int, # seed of this world-month
+                      sigma:float=0.15, memory_days:float=3., length_km:float=200., # AR(1) of the area sectors (1, d, km)
+                      load_sigma:float=0.3, p_outage:float=0.03, # plant load (1, 1)
+                      lockdown_start=None, # first day of a drop (a date) or None
+                      lockdown_days:int=14, lockdown_depth:float=0.4, # drop duration (d) and depth (1)
+                     ) -> dict: # sector → factor maps (days, lat, lon) (1), for `hourly_emissions(daily=...)`
+    "The truth's day-to-day factors of every sector: AR(1) area factors, plant load and outages, a lockdown-like drop."
+    rng, n = np.random.default_rng([seed, 23]), len(days)
+    out = {s: ar1_factors(n, grid, rng, sigma, memory_days, length_km) for s in SECTORS[1:]}
+    out['power'] = plant_load(n, grid.shape, rng, load_sigma, p_outage)
+    if lockdown_start is not None:
+        f = lockdown_factor(days, lockdown_start, lockdown_days, lockdown_depth)[:, None, None]
+        for s in ('power', 'industry', 'transport'): out[s] = out[s] * f
+    return out
 
 # %% ../nbs/02_inventory.ipynb #19b6e9fe
 _FLUX_UNITS = {'molm-2s-1': 1.0, 'mol/m2/s': 1.0, 'kgm-2s-1': 1 / M_NO2, 'kg/m2/s': 1 / M_NO2,

@@ -549,24 +549,45 @@ def _km_to_cells(km:float, grid:Grid) -> float:
     return km / (grid.res * 111.195)
 
 # %% ../nbs/05_satellite.ipynb #84c13443
+from .grid import ar1_field
+
 def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2_column` (mol m-2)
             meteo_ds:xr.Dataset, # meteorology on the same grid/times (`pblh` m, `cloud_fraction` 1, `sza` degree; all optional)
             grid:Grid,           # grid of both
             seed:int=0,          # random seed
-            local_hour:float=13.5, noise_floor:float=NOISE_FLOOR, noise_fraction:float=0.2, # h, mol m-2, 1
+            local_hour:float=13.5, # overpass local solar time (h)
+            noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
+            noise_fraction:float=0.2, # relative column error (1)
             bias:float=0.,       # relative systematic bias of the columns (1)
-            cloud_length_km:float=100., cloud_scale:float=1., max_sza:float=80., # km, 1, degree
-            prior_pblh:float=1000., m0:float=0.5, z_ref:float=2000., # AK scaling (m, 1, m)
+            cloud_length_km:float=100., # correlation length of cloud gaps (km)
+            cloud_scale:float=1., # cloud probability = cloud_scale × cloud fraction (1)
+            max_sza:float=80.,   # no retrieval above this solar zenith angle (degree)
+            prior_pblh:float=1000., # a-priori boundary-layer depth of the retrieval (m)
+            m0:float=0.5,        # surface sensitivity relative to the free troposphere (1)
+            z_ref:float=2000.,   # height where the sensitivity reaches 1 (m)
+            corr_fraction:float=0., # share of the error variance correlated in space and over days (1)
+            corr_length_km:float=100., # e-folding distance of the correlated error (km)
+            corr_days:float=3.,  # e-folding time of the correlated error (d)
+            bias_sigma:float=0., # standard deviation of a random relative bias drawn once per call (a month of a dataset) (1)
            ) -> xr.Dataset:
-    "Synthetic daily TROPOMI composite: `no2_trop`, `no2_trop_sigma` (mol m-2), `weight` (1), `valid` (time, lat, lon)."
+    "Synthetic daily TROPOMI composite: `no2_trop`, `no2_trop_sigma` (from the noisy column, mol m-2), `weight` (1), `valid` (time, lat, lon)."
     rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour)
     met = _overpass_meteo(meteo_ds, col.shape, local_hour)
     obs = col.values * (ak_factor(met['pblh'], prior_pblh, m0, z_ref) if 'pblh' in met else 1.) * (1 + bias)
-    sigma = cell_precision(obs, grid.cell_area()[None], noise_floor, noise_fraction)
-    noisy = obs + sigma * rng.standard_normal(obs.shape)
+    sigma, white = cell_precision(obs, grid.cell_area()[None], noise_floor, noise_fraction), rng.standard_normal(obs.shape)
     u = correlated_uniform(obs.shape, _km_to_cells(cloud_length_km, grid), rng)
     valid = (u >= np.clip(cloud_scale * met.get('cloud_fraction', 0.), 0, 1)) & (met.get('sza', 0.) < max_sza)
-    return _synthetic_composite(col, noisy, sigma, valid, dict(seed=seed, noise_floor=noise_floor, noise_fraction=noise_fraction, bias=bias))
+    noisy = obs + sigma * (np.sqrt(1 - corr_fraction) * white + np.sqrt(corr_fraction) * _correlated_error(obs.shape, corr_fraction, corr_length_km, corr_days, grid, rng))
+    if bias_sigma > 0: noisy = noisy * (1 + bias_sigma * rng.standard_normal())
+    reported = cell_precision(np.maximum(noisy, 0.), grid.cell_area()[None], noise_floor, noise_fraction)
+    return _synthetic_composite(col, noisy, reported, valid, dict(seed=seed, noise_floor=noise_floor, noise_fraction=noise_fraction, bias=bias,
+                                                                  corr_fraction=corr_fraction, bias_sigma=bias_sigma))
+
+def _correlated_error(shape:tuple, fraction:float, length_km:float, days:float, grid:Grid, rng) -> np.ndarray:
+    "Unit-variance error fields (..., days, lat, lon) correlated over `length_km` and `days` (AR(1)); 0 when `fraction` is 0."
+    if fraction <= 0: return np.zeros(shape)
+    n = int(np.prod(shape[:-3]))
+    return np.stack([ar1_field(shape[-3], length_km, days, grid, rng) for _ in range(n)]).reshape(shape)
 
 def _synthetic_composite(col:xr.DataArray, noisy, sigma, valid, attrs:dict) -> xr.Dataset:
     d = col.dims
