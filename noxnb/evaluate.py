@@ -13,8 +13,9 @@ from .grid import Grid, regional_totals, regrid_conservative
 from . import baselines, dataset, satellite, train
 
 # %% auto #0
-__all__ = ['NETWORKS', 'BASELINES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian', 'baseline_settings',
-           'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table', 'markdown_table', 'target_table',
+__all__ = ['NETWORKS', 'BASELINES', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian',
+           'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table', 'block_errors',
+           'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit', 'markdown_table', 'skill_rows', 'target_table',
            'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
@@ -61,7 +62,7 @@ def crps_gaussian(mean, sigma, truth, # predictive mean, standard deviation and 
 
 # %% ../nbs/10_evaluate.ipynb #5c850f97
 NETWORKS = ('smaat-unet', 'unet', 'cvae')
-BASELINES = ('flux-divergence', 'mass-balance', '4dvar', '4dvar-realistic')
+BASELINES = ('flux-divergence', 'flux-divergence-4h', 'mass-balance', '4dvar', '4dvar-window', '4dvar-realistic')
 
 def baseline_settings(method:str, # one of BASELINES
                       bcfg:dict, # the profile's [baselines] table
@@ -71,11 +72,13 @@ def baseline_settings(method:str, # one of BASELINES
     "How `infer_baseline` runs one of the evaluated classical methods."
     run = dict(spinup_hours=int(bcfg['spinup_hours']), obs_scale=obs_scale)
     var = run | dict(iterations=int(bcfg['var_iterations']), prior_sigma=float(bcfg['prior_sigma']))
-    kw = {'flux-divergence': dict(lifetime_h=float(bcfg['lifetime_h']), nox_no2=float(bcfg['nox_no2'])),
-          'mass-balance': run | dict(iterations=int(bcfg['mb_iterations'])), '4dvar': var,
+    fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), diurnal=bcfg.get('fd_diurnal', 'none'), nox_no2=float(bcfg['nox_no2']))
+    kw = {'flux-divergence': fd | ({'lifetime_params': bcfg['fd_lifetime_params']} if 'fd_lifetime_params' in bcfg else {}),
+          'flux-divergence-4h': dict(lifetime_h=float(bcfg['lifetime_h']), nox_no2=float(bcfg['nox_no2'])),
+          'mass-balance': run | dict(iterations=int(bcfg['mb_iterations'])), '4dvar': var, '4dvar-window': var | dict(control='window'),
           '4dvar-realistic': var | dict(wind_error=float(bcfg['wind_error']), lifetime_error=float(bcfg['lifetime_error']), seed=seed)}
     if method not in kw: raise NoxnbError(f"unknown baseline {method!r}; choose one of {list(kw)}")
-    return method.removesuffix('-realistic'), kw[method]
+    return method.removesuffix('-realistic').removesuffix('-window').removesuffix('-4h'), kw[method]
 
 # %% ../nbs/10_evaluate.ipynb #b3d1f62f
 def perturb_meteo(meteo:xr.Dataset, # hourly meteorology with `u`, `v` (m s-1), dims (time, lat, lon)
@@ -156,6 +159,78 @@ def decline_table(national:pd.DataFrame, # mean national totals: index = method 
     change = 100 * (national[y1] / national[y0] - 1)
     return pd.DataFrame(dict(change_pct=change, error_points=change - change['truth']))
 
+# %% ../nbs/10_evaluate.ipynb #79840848
+SCALES = ('0.25deg', '1deg', 'province', 'domain')
+
+def block_errors(ds:xr.Dataset, # one block: truth, prior and methods (time, lat, lon) in mol m-2 s-1
+                 methods:list, # variables to score, 'prior' included
+                 fractions:xr.DataArray|None=None, # province fractions (province, lat, lon) (default: the grid's)
+                 provinces:list|None=None, # provinces scored (default: all with emissions)
+                 coarse:float=1.0, # degree, the coarse scale
+                )->pd.DataFrame: # method, scale, se (sum of squared errors), est/truth/prior (mean totals, kg s-1 for province/domain)
+    "Sums of squared errors of each method at the grid, coarse, province and domain scales, with mean totals for recovered shares."
+    g = Grid.from_coords(ds.lat.values, ds.lon.values)
+    area = xr.DataArray(g.cell_area(), dims=('lat', 'lon')) * M_NO2  # kg s-1 per mol m-2 s-1
+    tot = {k: totals_kg_s(ds[k], fractions) for k in ['truth', *methods]}
+    prov = provinces if provinces is not None else [p for p in tot['truth'].province.values if p != 'China' and float(tot['truth'].sel(province=p).mean()) > 0]
+    dom = {k: (ds[k] * area).sum(('lat', 'lon')) for k in ['truth', *methods]}
+    c = {k: coarsen(ds[k], coarse) for k in ['truth', *methods]}
+    se = lambda a, b: float(((a - b) ** 2).sum())
+    rows = []
+    for m in methods:
+        rows += [dict(method=m, scale='0.25deg', se=se(ds[m], ds.truth)), dict(method=m, scale='1deg', se=se(c[m], c['truth'])),
+                 dict(method=m, scale='province', se=se(tot[m].sel(province=prov), tot['truth'].sel(province=prov))),
+                 dict(method=m, scale='domain', se=se(dom[m], dom['truth']), est=float(dom[m].mean()), truth=float(dom['truth'].mean()), prior=float(dom['prior'].mean()))]
+    return pd.DataFrame(rows)
+
+# %% ../nbs/10_evaluate.ipynb #6b1fef78
+def bootstrap_ci(stat, # function of an index array of blocks → a number
+                 n_blocks:int, # number of blocks
+                 n_boot:int=1000, # resamples
+                 level:float=0.9, # confidence level (1)
+                 seed:int=0, # random seed
+                )->tuple: # (value on all blocks, lower, upper)
+    "A statistic of the blocks and its percentile confidence interval from resampling the blocks with replacement."
+    rng, idx = np.random.default_rng(seed), np.arange(n_blocks)
+    boots = np.array([stat(rng.integers(0, n_blocks, n_blocks)) for _ in range(n_boot)])
+    q = np.nanquantile(boots, [(1 - level) / 2, (1 + level) / 2]) if n_blocks > 1 else (np.nan, np.nan)
+    return float(stat(idx)), float(q[0]), float(q[1])
+
+def mse_skill(errors:pd.DataFrame, # `block_errors` rows with a `block` column
+              method:str, # scored method
+              scale:str, # one of SCALES
+              reference:str='prior', # the method whose MSE is the reference
+              **boot, # n_boot, level, seed of `bootstrap_ci`
+             )->tuple: # (skill, lower, upper) (1)
+    "MSE skill 1 − ΣSE/ΣSE_reference over the blocks both methods were scored on, with its block-bootstrap interval."
+    e = errors[errors.scale == scale].pivot_table(index='block', columns='method', values='se')[[method, reference]].dropna()
+    a, b = e[method].to_numpy(), e[reference].to_numpy()
+    return bootstrap_ci(lambda i: 1 - a[i].sum() / b[i].sum(), len(e), **boot)
+
+# %% ../nbs/10_evaluate.ipynb #2d003373
+def recovered_share(est, # estimated totals per block (any units)
+                    prior, # prior totals per block, same units
+                    truth, # true totals per block, same units
+                   )->float: # share (1) of the prior's error closed by the estimate
+    "Least-squares recovered share Σ(Ê−P)(E−P)/Σ(E−P)² of the prior's error."
+    e, p, t = (np.asarray(a, float) for a in (est, prior, truth))
+    return float(np.sum((e - p) * (t - p)) / np.sum((t - p) ** 2))
+
+# %% ../nbs/10_evaluate.ipynb #c53e2f0b
+def box_fit(series, # daily totals (any units), consecutive days
+            length:int, # days of the drop
+           )->tuple: # (start index, depth (1))
+    "Start and relative depth of the box of `length` days that best fits a daily series (least squares)."
+    y, best = np.asarray(series, float), (np.inf, 0, 0.)
+    for s in range(-length + 1, len(y)):
+        box = ((np.arange(len(y)) >= s) & (np.arange(len(y)) < s + length)).astype(float)
+        if box.sum() in (0, len(y)): continue
+        A = np.stack([np.ones_like(y), -box], 1)
+        (a, b), res = np.linalg.lstsq(A, y, rcond=None)[:2]
+        r = float(res[0]) if len(res) else float(((A @ [a, b] - y) ** 2).sum())
+        if r < best[0] - 1e-12 * max(1., float((y ** 2).sum())): best = (r, s, b / a)
+    return best[1], float(best[2])
+
 # %% ../nbs/10_evaluate.ipynb #138efe66
 def markdown_table(df:pd.DataFrame, # table to render (index included when named)
                    fmt:str='.3g', # format of floats
@@ -167,28 +242,69 @@ def markdown_table(df:pd.DataFrame, # table to render (index included when named
     return '\n'.join(lines + ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in d.itertuples(index=False)]) + '\n'
 
 # %% ../nbs/10_evaluate.ipynb #c1435525
-def target_table(scores:pd.DataFrame, # method, scale, metric, value (one profile)
-                 best:str, # the best network's run name
-                )->pd.DataFrame: # target, goal, measured, met
-    "The evaluation's quantitative targets, measured."
-    v = scores.set_index(['method', 'scale', 'metric']).value
-    g = lambda m, s, k: v.get((m, s, k), np.nan)
-    rows = [(f'grid nrmse, {best} / 4dvar (oracle)', '≤ 1.1', g(best, 'grid', 'nrmse') / g('4dvar', 'grid', 'nrmse'), lambda x: x <= 1.1),
-            (f'grid nrmse, flux-divergence / {best}', '≥ 2', g('flux-divergence', 'grid', 'nrmse') / g(best, 'grid', 'nrmse'), lambda x: x >= 2),
-            (f'national daily totals, mean abs. relative error of {best}', '≤ 0.05', g(best, 'national', 'mare'), lambda x: x <= 0.05),
-            (f'seconds per day, 4dvar / {best}', '≥ 1000', g('4dvar', 'grid', 'seconds_per_day') / g(best, 'grid', 'seconds_per_day'), lambda x: x >= 1000)]
-    return pd.DataFrame([dict(target=t, goal=goal, measured=x, met=bool(ok(x))) for t, goal, x, ok in rows])
+def skill_rows(errors:pd.DataFrame, # `block_errors` rows with `block`
+               shares:pd.DataFrame, # block, province, method, est, prior, truth: mean province totals (kg s-1)
+               methods:list, # methods to score
+               subset:str, # name of this set of blocks ('all' or 'heavy')
+               **boot, # n_boot, level, seed of `bootstrap_ci`
+              )->pd.DataFrame: # method, scale, metric, value, ci_low, ci_high, subset, n_blocks
+    "MSE skill at every scale and recovered shares (domain, province) with block-bootstrap intervals."
+    rows, dom = [], errors[errors.scale == 'domain'].set_index(['block', 'method'])
+    blocks = np.unique(errors.block)
+    for m in methods:
+        rows += [(m, s, 'mse_skill', *mse_skill(errors, m, s, **boot)) for s in SCALES]
+        d = dom.xs(m, level='method').loc[blocks]
+        rows.append((m, 'domain', 'recovered_share', *bootstrap_ci(lambda i: recovered_share(d.est.values[i], d.prior.values[i], d.truth.values[i]), len(d), **boot)))
+        pv = {b: g for b, g in shares[shares.method == m].groupby('block')}
+        pick = lambda i: pd.concat([pv[blocks[k]] for k in i])
+        rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: recovered_share(pick(i).est, pick(i).prior, pick(i).truth), len(blocks), **boot)))
+    out = pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high'])
+    return out.assign(subset=subset, n_blocks=len(blocks))
 
-def findings(scores:pd.DataFrame, # method, scale, metric, value
-             networks:list, classical:list, # method names of each kind
+# %% ../nbs/10_evaluate.ipynb #24a7b059
+def _lookup(scores:pd.DataFrame):
+    "value(method, scale, metric, subset) of a scores table; the subset 'heavy' is used where 'all' has no row; NaN when missing."
+    v = scores.assign(subset=scores.get('subset', 'all')).set_index(['method', 'scale', 'metric', 'subset']).value
+    v = v[~v.index.duplicated()]
+    return lambda m, s, k, sub='all': float(v.get((m, s, k, sub), v.get((m, s, k, 'heavy'), np.nan)))
+
+def target_table(scores:pd.DataFrame, # method, scale, metric, value[, subset] (one profile)
+                 best:str, # the best network's run name
+                 var:str='4dvar', # the 4D-Var variant the networks must match
+                )->pd.DataFrame: # target, goal, measured, met
+    "The quantitative goals of the prior-error experiment and of the networks, measured."
+    g = _lookup(scores)
+    gap = min(g(best, s, 'mse_skill', 'heavy') - g(var, s, 'mse_skill', 'heavy') for s in SCALES)
+    within = lambda lo, hi: (lambda x: lo <= x <= hi)
+    rows = [('prior MSE skill, largest |value| over the scales', '= 0 by definition', max(abs(g('prior', s, 'mse_skill')) for s in SCALES), lambda x: x < 1e-9),
+            (f'{var}: recovered share of the domain level', '≥ 0.8', g(var, 'domain', 'recovered_share'), lambda x: x >= 0.8),
+            (f'{best}: recovered share of the domain level', '≥ 0.9', g(best, 'domain', 'recovered_share'), lambda x: x >= 0.9),
+            (f'{best}: daily domain total, mean abs. relative error', '≤ 0.05', g(best, 'national', 'mare'), lambda x: x <= 0.05),
+            (f'{best}: MSE skill at 0.25°, daily', '≥ 0.2', g(best, '0.25deg', 'mse_skill'), lambda x: x >= 0.2),
+            (f'{best}: MSE skill of province totals', '≥ 0.5', g(best, 'province', 'mse_skill'), lambda x: x >= 0.5),
+            (f'{best} − {var}: MSE skill, worst scale (same blocks)', '≥ 0', gap, lambda x: x >= 0),
+            (f'seconds per day, {var} / {best}', '≥ 1000', g(var, 'grid', 'seconds_per_day') / g(best, 'grid', 'seconds_per_day'), lambda x: x >= 1000),
+            (f'{best}: decline error (points)', '|x| ≤ 3', g(best, 'national', 'decline_error_points'), lambda x: abs(x) <= 3),
+            ('cvae: coverage of the 68 % intervals', '0.63–0.73', g('cvae', 'grid', 'coverage68'), within(0.63, 0.73)),
+            ('cvae: coverage of the 95 % intervals', '0.90–1.00', g('cvae', 'grid', 'coverage95'), within(0.90, 1.0)),
+            (f'{best}: lockdown depth error (points)', '|x| ≤ 10', g(best, 'domain', 'lockdown_depth_error_points'), lambda x: abs(x) <= 10),
+            (f'{best}: lockdown start error (days)', '|x| ≤ 3', g(best, 'domain', 'lockdown_start_error_days'), lambda x: abs(x) <= 3)]
+    return pd.DataFrame([dict(target=t, goal=goal, measured=x, met=bool(np.isfinite(x) and ok(x))) for t, goal, x, ok in rows])
+
+def findings(scores:pd.DataFrame, # method, scale, metric, value, ci_low, ci_high[, subset]
+             networks:list, # network run names
+             classical:list, # classical method names
             )->list: # sentences
-    "Where the prior or a classical method beats a network: lower grid nrmse, or lower national mare."
-    v, out = scores.set_index(['method', 'scale', 'metric']).value, []
+    "Where a network cannot be told from its prior (interval of its MSE skill includes 0) or a classical method has a higher skill."
+    g, out = _lookup(scores), []
+    s = scores.assign(subset=scores.get('subset', 'all'))
     for n in networks:
-        for c in classical:
-            for s, k in (('grid', 'nrmse'), ('national', 'mare')):
-                if (c, s, k) in v and (n, s, k) in v and v[c, s, k] < v[n, s, k]:
-                    out.append(f"{c} beats {n} on {s} {k} ({v[c, s, k]:.4f} against {v[n, s, k]:.4f}).")
+        for sc in SCALES:
+            r = s[(s.method == n) & (s.scale == sc) & (s.metric == 'mse_skill') & (s.subset == 'all')]
+            if len(r) and r.ci_low.iloc[0] <= 0: out.append(f"{n} is not distinguishable from its prior at {sc} (MSE skill {r.value.iloc[0]:.3f}, 90 % CI {r.ci_low.iloc[0]:.3f}…{r.ci_high.iloc[0]:.3f}).")
+            for c in classical:
+                if g(c, sc, 'mse_skill', 'heavy') > g(n, sc, 'mse_skill', 'heavy'):
+                    out.append(f"{c} beats {n} at {sc} (MSE skill {g(c, sc, 'mse_skill', 'heavy'):.3f} against {g(n, sc, 'mse_skill', 'heavy'):.3f} on the same blocks).")
     return out
 
 # %% ../nbs/10_evaluate.ipynb #846a9599
