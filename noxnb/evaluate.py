@@ -72,8 +72,9 @@ def baseline_settings(method:str, # one of BASELINES
     "How `infer_baseline` runs one of the evaluated classical methods."
     run = dict(spinup_hours=int(bcfg['spinup_hours']), obs_scale=obs_scale)
     var = run | dict(iterations=int(bcfg['var_iterations']), prior_sigma=float(bcfg['prior_sigma']))
-    fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), diurnal=bcfg.get('fd_diurnal', 'none'), nox_no2=float(bcfg['nox_no2']))
-    kw = {'flux-divergence': fd | ({'lifetime_params': bcfg['fd_lifetime_params']} if 'fd_lifetime_params' in bcfg else {}),
+    fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), nox_no2=float(bcfg['nox_no2']))
+    fd |= {k: bcfg[f'fd_{k}'] for k in ('diurnal', 'lifetime_params') if f'fd_{k}' in bcfg}
+    kw = {'flux-divergence': fd,
           'flux-divergence-4h': dict(lifetime_h=float(bcfg['lifetime_h']), nox_no2=float(bcfg['nox_no2'])),
           'mass-balance': run | dict(iterations=int(bcfg['mb_iterations'])), '4dvar': var, '4dvar-window': var | dict(control='window'),
           '4dvar-realistic': var | dict(wind_error=float(bcfg['wind_error']), lifetime_error=float(bcfg['lifetime_error']), seed=seed)}
@@ -220,9 +221,10 @@ def recovered_share(est, # estimated totals per block (any units)
 def box_fit(series, # daily totals (any units), consecutive days
             length:int, # days of the drop
            )->tuple: # (start index, depth (1))
-    "Start and relative depth of the box of `length` days that best fits a daily series (least squares)."
+    "Start and relative depth of the box of `length` days, inside the series, that best fits it (least squares)."
     y, best = np.asarray(series, float), (np.inf, 0, 0.)
-    for s in range(-length + 1, len(y)):
+    if len(y) <= length: raise NoxnbError(f"box_fit: a series of {len(y)} days cannot hold a drop of {length} days and days outside it")
+    for s in range(0, len(y) - length + 1):
         box = ((np.arange(len(y)) >= s) & (np.arange(len(y)) < s + length)).astype(float)
         if box.sum() in (0, len(y)): continue
         A = np.stack([np.ones_like(y), -box], 1)
@@ -298,13 +300,14 @@ def findings(scores:pd.DataFrame, # method, scale, metric, value, ci_low, ci_hig
     "Where a network cannot be told from its prior (interval of its MSE skill includes 0) or a classical method has a higher skill."
     g, out = _lookup(scores), []
     s = scores.assign(subset=scores.get('subset', 'all'))
+    ms = s[(s.metric == 'mse_skill') & (s.subset == 'all')].set_index(['method', 'scale'])
     for n in networks:
-        for sc in SCALES:
-            r = s[(s.method == n) & (s.scale == sc) & (s.metric == 'mse_skill') & (s.subset == 'all')]
-            if len(r) and r.ci_low.iloc[0] <= 0: out.append(f"{n} is not distinguishable from its prior at {sc} (MSE skill {r.value.iloc[0]:.3f}, 90 % CI {r.ci_low.iloc[0]:.3f}…{r.ci_high.iloc[0]:.3f}).")
-            for c in classical:
-                if g(c, sc, 'mse_skill', 'heavy') > g(n, sc, 'mse_skill', 'heavy'):
-                    out.append(f"{c} beats {n} at {sc} (MSE skill {g(c, sc, 'mse_skill', 'heavy'):.3f} against {g(n, sc, 'mse_skill', 'heavy'):.3f} on the same blocks).")
+        same = [f"{sc} ({ms.value[n, sc]:.3f}, 90 % CI {ms.ci_low[n, sc]:.3f}…{ms.ci_high[n, sc]:.3f})" for sc in SCALES if (n, sc) in ms.index and ms.ci_low[n, sc] <= 0]
+        if same: out.append(f"{n} is not distinguishable from its prior (MSE skill) at " + ', '.join(same) + '.')
+        for c in classical:
+            win = [f"{sc} ({g(c, sc, 'mse_skill', 'heavy'):.3f} against {g(n, sc, 'mse_skill', 'heavy'):.3f})" for sc in SCALES
+                   if g(c, sc, 'mse_skill', 'heavy') > g(n, sc, 'mse_skill', 'heavy')]
+            if win: out.append(f"{c} has a higher MSE skill than {n} on the same blocks at " + ', '.join(win) + '.')
     return out
 
 # %% ../nbs/10_evaluate.ipynb #846a9599
