@@ -185,7 +185,7 @@ def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `
 def _fd_lifetime(lifetime_h, nox, ov, days, grid, params):
     "Lifetime (h): a number, the CTM's at the overpass ('ctm'), or `lifetime_climatology` of latitude and day ('climatology')."
     if lifetime_h == 'ctm': return _ctm_lifetime(nox, ov)
-    if lifetime_h == 'climatology': return lifetime_climatology(np.asarray(grid.lat)[None, :, None], np.asarray(days.dayofyear)[:, None, None], **(params or {}))
+    if lifetime_h == 'climatology': return lifetime_climatology(np.asarray(grid.lat)[None, :, None], np.asarray(days.day_of_year)[:, None, None], **(params or {}))
     if isinstance(lifetime_h, str): raise NoxnbError(f"flux_divergence: lifetime_h must be a number (h), 'ctm' or 'climatology', got {lifetime_h!r}")
     return np.asarray(lifetime_h, float)   # a number or a map broadcastable to (days, nlat, nlon)
 
