@@ -16,8 +16,8 @@ from . import ctm
 
 # %% auto #0
 __all__ = ['METHODS', 'overpass_weights', 'at_overpass', 'overpass_torch', 'check_columns', 'prior_hourly', 'divergence',
-           'flux_divergence', 'overpass_columns', 'mass_balance', 'perturb_winds', 'fourdvar', 'infer_baseline',
-           'scores']
+           'lifetime_climatology', 'diurnal_ratio', 'flux_divergence', 'overpass_columns', 'mass_balance',
+           'perturb_winds', 'background_cost', 'fourdvar', 'infer_baseline', 'scores']
 
 # %% ../nbs/09_baselines.ipynb #77882af3
 def overpass_weights(times, # hourly UTC times of the simulation
@@ -120,30 +120,81 @@ def divergence(fx, fy, # eastward and northward fluxes (mol m-1 s-1), (..., nlat
     dfy = np.gradient(np.asarray(fy, float) * np.cos(lat), dphi, axis=-2)
     return (dfx + dfy) / (R_EARTH * np.cos(lat))
 
+# %% ../nbs/09_baselines.ipynb #f1c4718b
+def lifetime_climatology(lat, # latitude (degree north), array
+                         doy, # day of year (1-366), broadcastable against `lat`
+                         tau_summer_h:float=5.9, # mid-summer lifetime at `tau_lat_ref` (h): Shah et al. 2020, East China
+                         tau_winter_h:float=21., # mid-winter lifetime at `tau_lat_ref` (h): Shah et al. 2020
+                         tau_lat_ref:float=35., # latitude of the two anchors (degree north): Shah's box 30-40 N
+                         tau_lat_slope:float=0.0155, # relative rise of τ per degree of |latitude| (1/degree): ln(5.9/4)/25
+                         tau_doy_summer:float=196., # day of year of the shortest lifetime (mid-July)
+                        )->np.ndarray:
+    "NOx lifetime (h) by latitude and season: 1/τ a seasonal cosine between 1/τ_summer and 1/τ_winter, τ exponential in |latitude|."
+    lat = np.asarray(lat, float)
+    phase = 2 * np.pi * (np.asarray(doy, float) - tau_doy_summer) / 365.25 + np.pi * (lat < 0)   # southern hemisphere: half a year later
+    s = 0.5 * (1 - np.cos(phase))                                                                  # 0 in mid-summer, 1 in mid-winter
+    return np.exp(tau_lat_slope * (np.abs(lat) - tau_lat_ref)) / ((1 - s) / tau_summer_h + s / tau_winter_h)
+
+# %% ../nbs/09_baselines.ipynb #e231078a
+def diurnal_ratio(prior:xr.Dataset|None, # `emissions` (mol m-2 s-1): hourly (time, lat, lon), daily or static; None: ratio 1
+                  days, # the days (datetime64)
+                  local_hour:float=13.5, # local solar time of the overpass (h)
+                  daily:bool=True, # False: one map, the ratio of the means over the days
+                 )->np.ndarray:
+    "Daily-mean / overpass-time prior emission (1), (days, nlat, nlon) or (1, nlat, nlon); 1 where the prior is 0 at the overpass."
+    days = pd.DatetimeIndex(days).normalize()
+    if prior is None: return np.ones((len(days) if daily else 1, 1, 1))
+    times = pd.date_range(days[0], days[-1] + pd.Timedelta(hours=23), freq='h')
+    e = prior_hourly(prior, times)
+    lat, lon = prior['emissions'].lat.values, prior['emissions'].lon.values
+    at = at_overpass(xr.DataArray(e, dims=('time', 'lat', 'lon'), coords=dict(time=times, lat=lat, lon=lon)), days, local_hour).values
+    mean = _daily_means(e, times, days)
+    if not daily: mean, at = mean.mean(0, keepdims=True), at.mean(0, keepdims=True)
+    return np.where(at > 0, mean / np.where(at > 0, at, 1.), 1.)
+
 # %% ../nbs/09_baselines.ipynb #20f73a84
 def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `valid`)
                     meteo:xr.Dataset, # hourly meteorology (`u`, `v` m s-1 PBL-mean; `pblh`, `t2m`, `psurf`, `sza`, `cloud_fraction` for lifetime='ctm')
-                    prior:xr.Dataset|None=None, # fills cells without data (else 0)
+                    prior:xr.Dataset|None=None, # fills cells without data (else 0); its diurnal cycle for diurnal='prior'
                     grid:Grid|None=None,
-                    lifetime_h:float|str=4.0, # NOx lifetime (h), or 'ctm' for the CTM's lifetime at the overpass
+                    lifetime_h:float|str=4.0, # NOx lifetime (h); 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology`
                     nox_no2:float=1.32, # NOx/NO2 column ratio (1)
                     background:float|None=None, # background column (mol m-2); None: the `background_pct` percentile per day
                     background_pct:float=5., # percentile of the valid columns taken as background
-                    local_hour:float=13.5, daily:bool=False)->xr.Dataset:
+                    local_hour:float=13.5, daily:bool=False,
+                    diurnal:str='none', # 'prior': overpass-time emissions × `diurnal_ratio` of the prior (daily means); 'none': as seen at the overpass
+                    lifetime_params:dict|None=None, # keyword arguments of `lifetime_climatology` (None: its literature defaults)
+                   )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) by the flux-divergence method; daily maps or their mean."
     t0, (days, y, _, valid) = time.perf_counter(), check_columns(columns)
     grid = _grid_of(columns, grid)
+    if diurnal not in ('none', 'prior'): raise NoxnbError(f"flux_divergence: diurnal must be 'none' or 'prior', got {diurnal!r}")
     bg = background if background is not None else np.nanpercentile(y.reshape(len(y), -1), background_pct, axis=1)[:, None, None]
     w = y - bg
     ov = lambda k: at_overpass(meteo[k], days, local_hour).values
-    tau = 3600. * (lifetime_h if lifetime_h != 'ctm' else _ctm_lifetime(w * nox_no2, ov))
+    tau = 3600. * _fd_lifetime(lifetime_h, w * nox_no2, ov, days, grid, lifetime_params)
     fx, fy, sink = ov('u') * w, ov('v') * w, w / tau
     if not daily: fx, fy, sink = (_nanmean_days(a) for a in (fx, fy, sink))   # Beirle et al.: average the fluxes, then differentiate
-    e = nox_no2 * (divergence(fx, fy, grid) + sink)
-    fill = None if prior is None else prior_hourly(prior, days + pd.Timedelta(hours=12))
-    fill = fill if fill is None or daily else fill.mean(0, keepdims=True)
-    out_days = days if daily else days[:1]
-    return _emission_dataset(e, out_days, grid, daily, 'flux-divergence', fill, seconds_per_day=(time.perf_counter() - t0) / len(days))
+    ratio = diurnal_ratio(prior, days, local_hour, daily) if diurnal == 'prior' else 1.
+    e = nox_no2 * (divergence(fx, fy, grid) + sink) * ratio
+    fill = _fd_fill(prior, days, daily, diurnal)
+    return _emission_dataset(e, days if daily else days[:1], grid, daily, 'flux-divergence', fill, diurnal=diurnal,
+                             lifetime=lifetime_h if isinstance(lifetime_h, str) else float(np.mean(lifetime_h)),
+                             seconds_per_day=(time.perf_counter() - t0) / len(days))
+
+def _fd_lifetime(lifetime_h, nox, ov, days, grid, params):
+    "Lifetime (h): a number, the CTM's at the overpass ('ctm'), or `lifetime_climatology` of latitude and day ('climatology')."
+    if lifetime_h == 'ctm': return _ctm_lifetime(nox, ov)
+    if lifetime_h == 'climatology': return lifetime_climatology(np.asarray(grid.lat)[None, :, None], np.asarray(days.day_of_year)[:, None, None], **(params or {}))
+    if isinstance(lifetime_h, str): raise NoxnbError(f"flux_divergence: lifetime_h must be a number (h), 'ctm' or 'climatology', got {lifetime_h!r}")
+    return np.asarray(lifetime_h, float)   # a number or a map broadcastable to (days, nlat, nlon)
+
+def _fd_fill(prior, days, daily, diurnal):
+    "Prior for cells without data: at 12 UTC of each day, or the daily mean with diurnal='prior'; their mean when not `daily`."
+    if prior is None: return None
+    if diurnal == 'prior': times = pd.date_range(days[0], days[-1] + pd.Timedelta(hours=23), freq='h'); fill = _daily_means(prior_hourly(prior, times), times, days)
+    else: fill = prior_hourly(prior, days + pd.Timedelta(hours=12))
+    return fill if daily else fill.mean(0, keepdims=True)
 
 def _nanmean_days(a):
     "Mean over the days (axis 0) of the valid values, keeping the axis; NaN where no day is valid."
@@ -207,6 +258,16 @@ def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, 
     s, c = [(f(th) * (1 + d)).to(met['u'])[None, :, None, None] for f in (torch.sin, torch.cos)]
     return met | dict(u=met['u'] * c - met['v'] * s, v=met['u'] * s + met['v'] * c)
 
+# %% ../nbs/09_baselines.ipynb #840f7c85
+def background_cost(x, # log scalings (1), tensor (n_maps, nlat, nlon); consecutive maps are consecutive days
+                    prior_sigma:float, # width of the log-normal prior (1)
+                    time_corr:float=0., # correlation of consecutive maps (1), in [0, 1): AR(1) prior in time
+                   ):
+    "½ xᵀB⁻¹x with B = σ_b² ρ^|i−j| per cell: ½ σ_b⁻² [x₀² + Σ_t (x_t − ρ x_{t−1})² / (1 − ρ²)]; ½ Σ (x/σ_b)² for ρ = 0."
+    if time_corr == 0: return 0.5 * ((x / prior_sigma)**2).sum()
+    innovations = (x[1:] - time_corr * x[:-1])**2 / (1 - time_corr**2)
+    return 0.5 * ((x[0]**2).sum() + innovations.sum()) / prior_sigma**2
+
 # %% ../nbs/09_baselines.ipynb #4adecbf3
 def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
              meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
@@ -218,21 +279,31 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
              spinup_hours:int=24, local_hour:float=13.5, params:ctm.CTMParams=ctm.CTMParams(),
              daily:bool=False, seed:int=0, device=None, dtype=torch.float64,
              obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
+             control:str='daily', # 'daily': a log-scaling map per day; 'window': one map for the whole window; 'correlated': daily maps, AR(1) prior
+             time_corr:float=0.5, # day-to-day correlation of the 'correlated' prior (1), in (0, 1)
             )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) minimising the 4D-Var cost with the CTM's autograd adjoint and L-BFGS."
     t0, (days, y, sigma, valid) = time.perf_counter(), check_columns(columns)
     grid, times, dev = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo), get_device(device)
     hour_day = _day_index(times, days)
+    hour_map, rho = _control_map(control, time_corr, hour_day)
     params = replace(params, lifetime_scale=params.lifetime_scale * (1 + lifetime_error))
     met = perturb_winds(ctm.meteo_tensors(meteo, times, dev, dtype), hour_day, wind_error, seed)
     e_b = torch.as_tensor(prior_hourly(prior, times), device=dev, dtype=dtype)[None]
     obs = _Observations(times, days, grid, local_hour, y, sigma, valid, dev, dtype, obs_scale)
-    x, n_eval = torch.zeros(len(days), *grid.shape, device=dev, dtype=dtype, requires_grad=True), [0]
-    cost = lambda: obs.cost(ctm.simulate(e_b * torch.exp(x[hour_day]), met, grid, obs.steps, params)['no2_column']) + 0.5 * ((x / prior_sigma)**2).sum()
+    x, n_eval = torch.zeros(int(hour_map.max()) + 1, *grid.shape, device=dev, dtype=dtype, requires_grad=True), [0]
+    cost = lambda: obs.cost(ctm.simulate(e_b * torch.exp(x[hour_map]), met, grid, obs.steps, params)['no2_column']) + background_cost(x, prior_sigma, rho)
     j_prior, j_post = _lbfgs(x, cost, iterations, n_eval)
-    e = (e_b * torch.exp(x[hour_day])).detach()[0].cpu().numpy()
+    e = (e_b * torch.exp(x[hour_map])).detach()[0].cpu().numpy()
     return _emission_dataset(_daily_means(e, times, days), days, grid, daily, '4dvar', cost_prior=j_prior, cost_posterior=j_post, evaluations=n_eval[0],
-                             wind_error=wind_error, lifetime_error=lifetime_error, seconds_per_day=(time.perf_counter() - t0) / len(days))
+                             wind_error=wind_error, lifetime_error=lifetime_error, control=control, time_corr=rho,
+                             seconds_per_day=(time.perf_counter() - t0) / len(days))
+
+def _control_map(control, time_corr, hour_day):
+    "Control map of each simulated hour, and the prior's day-to-day correlation, for a 4D-Var `control`."
+    if control not in ('daily', 'window', 'correlated'): raise NoxnbError(f"fourdvar: control must be 'daily', 'window' or 'correlated', got {control!r}")
+    if control == 'correlated' and not 0 < time_corr < 1: raise NoxnbError(f"fourdvar: time_corr must be in (0, 1), got {time_corr}")
+    return (np.zeros_like(hour_day) if control == 'window' else hour_day), (float(time_corr) if control == 'correlated' else 0.)
 
 class _Observations:
     "Overpass sampling and observation term of the 4D-Var cost."
@@ -261,7 +332,9 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
                    columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
                    meteo:xr.Dataset, # hourly meteorology
                    prior:xr.Dataset|None=None, # prior `emissions` (mol m-2 s-1); required by mass-balance and 4dvar
-                   grid:Grid|None=None, **kwargs)->xr.Dataset:
+                   grid:Grid|None=None,
+                   **kwargs, # options of the method (`flux_divergence`, `mass_balance`, `fourdvar`)
+                  )->xr.Dataset:
     "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `seconds_per_day`."
     if method not in METHODS: raise NoxnbError(f"unknown baseline {method!r}; choose one of {list(METHODS)}")
     if method != 'flux-divergence' and prior is None: raise NoxnbError(f"{method} needs a prior emission Dataset")
