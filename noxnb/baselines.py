@@ -281,6 +281,7 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
              obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
              control:str='daily', # 'daily': a log-scaling map per day; 'window': one map for the whole window; 'correlated': daily maps, AR(1) prior
              time_corr:float=0.5, # day-to-day correlation of the 'correlated' prior (1), in (0, 1)
+             prior_floor:float=0., # background added to the prior, as a fraction of its mean (1): lets the log-scaling create emissions where the prior has none
             )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) minimising the 4D-Var cost with the CTM's autograd adjoint and L-BFGS."
     t0, (days, y, sigma, valid) = time.perf_counter(), check_columns(columns)
@@ -290,13 +291,14 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
     params = replace(params, lifetime_scale=params.lifetime_scale * (1 + lifetime_error))
     met = perturb_winds(ctm.meteo_tensors(meteo, times, dev, dtype), hour_day, wind_error, seed)
     e_b = torch.as_tensor(prior_hourly(prior, times), device=dev, dtype=dtype)[None]
+    e_b = e_b + prior_floor * e_b.mean()
     obs = _Observations(times, days, grid, local_hour, y, sigma, valid, dev, dtype, obs_scale)
     x, n_eval = torch.zeros(int(hour_map.max()) + 1, *grid.shape, device=dev, dtype=dtype, requires_grad=True), [0]
     cost = lambda: obs.cost(ctm.simulate(e_b * torch.exp(x[hour_map]), met, grid, obs.steps, params)['no2_column']) + background_cost(x, prior_sigma, rho)
     j_prior, j_post = _lbfgs(x, cost, iterations, n_eval)
     e = (e_b * torch.exp(x[hour_map])).detach()[0].cpu().numpy()
     return _emission_dataset(_daily_means(e, times, days), days, grid, daily, '4dvar', cost_prior=j_prior, cost_posterior=j_post, evaluations=n_eval[0],
-                             wind_error=wind_error, lifetime_error=lifetime_error, control=control, time_corr=rho,
+                             wind_error=wind_error, lifetime_error=lifetime_error, control=control, time_corr=rho, prior_floor=prior_floor,
                              seconds_per_day=(time.perf_counter() - t0) / len(days))
 
 def _control_map(control, time_corr, hour_day):

@@ -13,7 +13,7 @@ from .grid import Grid, regional_totals, regrid_conservative
 from . import baselines, dataset, satellite, train
 
 # %% auto #0
-__all__ = ['NETWORKS', 'BASELINES', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian',
+__all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian',
            'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table', 'block_errors',
            'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit', 'markdown_table', 'skill_rows', 'target_table',
            'findings', 'run_stamp']
@@ -63,6 +63,7 @@ def crps_gaussian(mean, sigma, truth, # predictive mean, standard deviation and 
 # %% ../nbs/10_evaluate.ipynb #5c850f97
 NETWORKS = ('smaat-unet', 'unet', 'cvae')
 BASELINES = ('flux-divergence', 'flux-divergence-4h', 'mass-balance', '4dvar', '4dvar-window', '4dvar-realistic')
+TAU_KEYS = ('tau_summer_h', 'tau_winter_h', 'tau_lat_ref', 'tau_lat_slope', 'tau_doy_summer')  # baselines.lifetime_climatology
 
 def baseline_settings(method:str, # one of BASELINES
                       bcfg:dict, # the profile's [baselines] table
@@ -71,9 +72,10 @@ def baseline_settings(method:str, # one of BASELINES
                      )->tuple: # (`infer_baseline` method name, keyword arguments)
     "How `infer_baseline` runs one of the evaluated classical methods."
     run = dict(spinup_hours=int(bcfg['spinup_hours']), obs_scale=obs_scale)
-    var = run | dict(iterations=int(bcfg['var_iterations']), prior_sigma=float(bcfg['prior_sigma']))
+    var = run | dict(iterations=int(bcfg['var_iterations']), prior_sigma=float(bcfg['prior_sigma']), prior_floor=float(bcfg.get('var_prior_floor', 0.)))
     fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), nox_no2=float(bcfg['nox_no2']))
-    fd |= {k: bcfg[f'fd_{k}'] for k in ('diurnal', 'lifetime_params') if f'fd_{k}' in bcfg}
+    fd |= {'diurnal': bcfg['fd_diurnal']} if 'fd_diurnal' in bcfg else {}
+    fd |= {'lifetime_params': {k: float(bcfg[k]) for k in TAU_KEYS if k in bcfg}} if fd['lifetime_h'] == 'climatology' else {}
     kw = {'flux-divergence': fd,
           'flux-divergence-4h': dict(lifetime_h=float(bcfg['lifetime_h']), nox_no2=float(bcfg['nox_no2'])),
           'mass-balance': run | dict(iterations=int(bcfg['mb_iterations'])), '4dvar': var, '4dvar-window': var | dict(control='window'),
