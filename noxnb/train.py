@@ -23,9 +23,9 @@ from .models import CVAE, MODEL_NAMES, build_model, count_parameters, predict_em
 __all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
            'gaussian_nll', 'kl_weight', 'batch_loss', 'setup_distributed', 'samples_path', 'open_split', 'make_loader',
            'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'train_epoch', 'validate', 'run_meta',
-           'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'predict', 'train_cli',
-           'check_plausible', 'read_meteo_files', 'read_columns', 'meteo_on_columns', 'best_model_path',
-           'record_best_model', 'default_prior', 'infer_cli', 'score_split', 'error_scores', 'prior_scores']
+           'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict',
+           'train_cli', 'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model',
+           'default_prior', 'infer_cli', 'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
@@ -399,6 +399,22 @@ def _predict_tensor(model, x, norm, n_samples, device, batch=8):
     k = norm['target_scale']
     return torch.cat(mean).numpy() * k, (None if sig[0] is None else torch.cat(sig).numpy() * k)
 
+# %% ../nbs/08_train.ipynb #864cc5c0
+def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, lon), any regular grid (m s-1, m, K)
+                     columns:xr.Dataset, # daily composite (time, lat, lon)
+                     where:str='meteorology'): # the file(s), for the messages
+    "`meteo` bilinearly interpolated to the cells of `columns`, after checking it covers their box and days."
+    lat, lon, mla, mlo = columns.lat.values, columns.lon.values, np.sort(meteo.lat.values), np.sort(meteo.lon.values)
+    tol = lambda a: 0.5 * float(np.median(np.diff(a))) if len(a) > 1 else 0.
+    if lat.min() < mla[0] - tol(mla) or lat.max() > mla[-1] + tol(mla) or lon.min() < mlo[0] - tol(mlo) or lon.max() > mlo[-1] + tol(mlo):
+        raise NoxnbError(f"{where}: covers lat {mla[0]:g}..{mla[-1]:g}, lon {mlo[0]:g}..{mlo[-1]:g}; the columns need "
+                         f"lat {lat.min():g}..{lat.max():g}, lon {lon.min():g}..{lon.max():g}")
+    if 'time' in meteo.dims and 'time' in columns.dims:
+        days, mdays = pd.DatetimeIndex(columns.time.values).normalize(), pd.DatetimeIndex(meteo.time.values).normalize()
+        miss = [str(d.date()) for d in days.dropna().unique() if d not in set(mdays)]
+        if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
+    return dataset._on_grid(meteo, lat, lon)
+
 # %% ../nbs/08_train.ipynb #6df4ec53
 def predict(run_dir:str|Path, # run folder written by `fit`
             columns:xr.Dataset, # daily composite: no2_trop (mol m-2), valid; dims (time, lat, lon), any grid
@@ -502,22 +518,6 @@ def read_columns(path): # daily composite netCDF
     check_plausible(c[['no2_trop']], path, ok)
     return c if 'time' in c.no2_trop.dims else c.expand_dims('time') if 'time' in c.coords else \
         c.expand_dims(time=[np.datetime64('NaT')])
-
-# %% ../nbs/08_train.ipynb #864cc5c0
-def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, lon), any regular grid (m s-1, m, K)
-                     columns:xr.Dataset, # daily composite (time, lat, lon)
-                     where:str='meteorology'): # the file(s), for the messages
-    "`meteo` bilinearly interpolated to the cells of `columns`, after checking it covers their box and days."
-    lat, lon, mla, mlo = columns.lat.values, columns.lon.values, np.sort(meteo.lat.values), np.sort(meteo.lon.values)
-    tol = lambda a: 0.5 * float(np.median(np.diff(a))) if len(a) > 1 else 0.
-    if lat.min() < mla[0] - tol(mla) or lat.max() > mla[-1] + tol(mla) or lon.min() < mlo[0] - tol(mlo) or lon.max() > mlo[-1] + tol(mlo):
-        raise NoxnbError(f"{where}: covers lat {mla[0]:g}..{mla[-1]:g}, lon {mlo[0]:g}..{mlo[-1]:g}; the columns need "
-                         f"lat {lat.min():g}..{lat.max():g}, lon {lon.min():g}..{lon.max():g}")
-    if 'time' in meteo.dims and 'time' in columns.dims:
-        days, mdays = pd.DatetimeIndex(columns.time.values).normalize(), pd.DatetimeIndex(meteo.time.values).normalize()
-        miss = [str(d.date()) for d in days.dropna().unique() if d not in set(mdays)]
-        if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
-    return dataset._on_grid(meteo, lat, lon)
 
 # %% ../nbs/08_train.ipynb #7cad7e01
 def best_model_path(profile:str): # profile name
