@@ -47,15 +47,30 @@ def run_notebook(nb:Path, # notebook to run
                  kernel:str|None=None, # Jupyter kernel name (default: this Python's)
                  timeout:int|None=None, # per-cell timeout (s)
                 )->Path:
-    "Execute `nb` with papermill into `out_dir`; raise NoxnbError naming notebook, cell and error on failure."
-    import papermill as pm, nbformat
+    "Execute `nb` with papermill into `out_dir` (a progress bar of cells on stderr); raise NoxnbError naming notebook, cell and error on failure."
+    import papermill as pm, nbformat, tempfile, logging
     out = Path(out_dir)/nb.name; out.parent.mkdir(parents=True, exist_ok=True)
     tagged = any('parameters' in c.metadata.get('tags', []) for c in nbformat.read(nb, as_version=4).cells)
-    try:
-        pm.execute_notebook(str(nb), str(out), parameters=parameters if tagged else {}, kernel_name=kernel or _kernel(),
-                            language='python', cwd=str(nb.parent), progress_bar=False, execution_timeout=timeout, log_output=False)
-    except Exception as e: raise NoxnbError(failure_message(out, e)) from None
+    logging.getLogger('papermill.translators').addFilter(_quiet_parse)
+    bar = dict(desc=nb.name, unit='cell', file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 30, leave=False)
+    with tempfile.TemporaryDirectory(prefix='noxnb-k-') as ipc:
+        try:
+            pm.execute_notebook(str(nb), str(out), parameters=parameters if tagged else {}, kernel_name=kernel or _kernel(),
+                                language='python', cwd=str(nb.parent), progress_bar=bar, execution_timeout=timeout,
+                                log_output=False, kernel_manager_class=_ipc_kernel_manager(ipc))
+        except Exception as e: raise NoxnbError(failure_message(out, e)) from None
     return out
+
+def _quiet_parse(record)->bool:
+    "Drop papermill's 'Unable to parse line' notes on annotated parameters (noxnb passes only profile and seed)."
+    return 'Unable to parse line' not in record.getMessage()
+
+def _ipc_kernel_manager(folder:str):
+    "A kernel manager class that talks to the kernel over IPC sockets in `folder`: no unencrypted TCP, no warning about it."
+    from jupyter_client.manager import AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, *a, **k): super().__init__(*a, **k); self.transport, self.ip = 'ipc', str(Path(folder)/'kernel')
+    return IPCKernelManager
 
 def _kernel()->str:
     "A kernel spec running this very Python (registered once, in this environment)."

@@ -266,3 +266,16 @@ def test_11_help_version_unknown():
     r = run_noxnb("--version"); assert r.returncode == 0 and r.stdout.startswith("noxnb 0.")
     assert_fails_cleanly(run_noxnb("gridify"), 2, "unknown command 'gridify'")
     r = run_noxnb("grid-s5p", "--help"); assert r.returncode == 0 and "default" in r.stdout and "example:" in r.stdout
+
+def test_11_notebook_runs_log_cleanly(tmp_path, capfd):
+    "No kernel TCP warning, no papermill parse note on annotated parameters; a progress bar of cells."
+    import nbformat
+    from noxnb.cli import run_notebook
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("profile = 'quick'\nseed = 0\nscheduler: str = 'plateau'"); p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell("x = profile")]
+    nbformat.write(nb, tmp_path / "01_t.ipynb")
+    run_notebook(tmp_path / "01_t.ipynb", tmp_path / "run", dict(profile="paper", seed=1))
+    err = capfd.readouterr().err
+    assert "without encryption" not in err and "Unable to parse" not in err and "KeyboardInterrupt" not in err, err
+    assert "01_t.ipynb" in err and "cell" in err, err
