@@ -251,7 +251,7 @@ def fetch_ddeq(dest:Path|None=None, # folder to unpack into (default data/extern
             cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d', tmp, f'ddeq=={DDEQ_VERSION}']
             r = subprocess.run(cmd, capture_output=True, text=True)
             wheels = list(Path(tmp).glob('ddeq-*.whl'))
-            if r.returncode or not wheels: raise NoxnbError(f"could not download ddeq=={DDEQ_VERSION} with pip: {r.stderr[-500:]}")
+            if r.returncode or not wheels: raise NoxnbFailure(f"could not download ddeq=={DDEQ_VERSION} with pip: {r.stderr[-500:]}")
             wheel = wheels[0]
         _check_wheel(Path(wheel))
         dest.parent.mkdir(parents=True, exist_ok=True); stage = Path(tempfile.mkdtemp(prefix='.ddeq.', dir=dest.parent))

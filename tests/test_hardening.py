@@ -122,7 +122,7 @@ def test_3_implausible_values(tmp_path):
 def matimba(tmp_path_factory):
     d = tmp_path_factory.mktemp("matimba")
     l2 = ddeq_file("data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc")
-    r = run_noxnb("grid-s5p", l2, "--grid", "-24.5,-23,27,28.5,0.05", "--out", d / "day.nc")
+    r = run_noxnb("grid-s5p", l2, "--grid=-24.5,-23,27,28.5,0.05", "--out", d / "day.nc")   # '=': the infer step is what is tested
     assert r.returncode == 0, r.stderr[-2000:]
     return d, [ddeq_file(f"data/Matimba_ERA5-{k}-20210725.nc") for k in ("sl", "pl")]
 
