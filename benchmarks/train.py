@@ -6,7 +6,7 @@ Prints one JSON object as its last line:
   infer_s_per_china_day_paper_model   the same with the paper-profile model
   device, threads, and the configurations used.
 Synthetic tensors (no data loading); median over repeated steps after a warm-up.
-Usage: python benchmarks/train.py [--device cpu|cuda] [--steps N]
+Usage: python benchmarks/train.py [--device cpu|cuda] [--steps N] [--tiny]
 """
 import argparse, json, statistics, time
 import torch
@@ -31,28 +31,33 @@ def train_speed(c, dev, steps, nch):
     m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).train()
     opt = torch.optim.AdamW(m.parameters(), c['lr'])
     x = torch.randn(c['batch_size'], nch, c['patch'], c['patch'], device=dev); y = torch.rand_like(x[:, :1])
+    prior = torch.rand_like(y)  # a prior-ratio head scales a prior: without one it refuses to run
     def step():
         with torch.autocast('cuda', dtype=torch.bfloat16, enabled=dev.type == 'cuda'):
-            loss = ((m(x).float() - y)**2).mean()
+            loss = ((m(x, prior).float() - y)**2).mean()
         opt.zero_grad(); loss.backward(); opt.step()
     return c['batch_size'] / _timed(step, dev, steps)
 
 @torch.no_grad()
-def infer_time(c, dev, steps, nch):
-    "Seconds for one full-China day with the SmaAT-UNet at configuration `c`."
+def infer_time(c, dev, steps, nch, shape=None):
+    "Seconds for one full-China day (or a map of `shape`) with the SmaAT-UNet at configuration `c`."
     m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).eval()
-    x = torch.randn(1, nch, *get_grid('china').shape, device=dev)
-    return _timed(lambda: m(x), dev, steps)
+    x = torch.randn(1, nch, *(shape or get_grid('china').shape), device=dev)
+    prior = torch.rand_like(x[:, :1])
+    return _timed(lambda: m(x, prior), dev, steps)
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--device'); p.add_argument('--steps', type=int, default=10)
+    p.add_argument('--tiny', action='store_true', help='smoke test: tiny models, patches and maps (seconds on a CPU)')
     a = p.parse_args()
     dev = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    q, pp = train_config(get_profile('quick')), train_config(get_profile('paper'))
+    small = dict(width=4, depth=2, patch=16, batch_size=2) if a.tiny else {}
+    q, pp = train_config(get_profile('quick'), **small), train_config(get_profile('paper'), **small)
+    shape = (32, 32) if a.tiny else None
     nch = len(dataset.INPUT_CHANNELS)
     out = dict(train_samples_per_s=round(train_speed(q, dev, a.steps, nch), 2),
-               infer_s_per_china_day=round(infer_time(q, dev, a.steps, nch), 4),
-               infer_s_per_china_day_paper_model=round(infer_time(pp, dev, max(3, a.steps // 3), nch), 4),
+               infer_s_per_china_day=round(infer_time(q, dev, a.steps, nch, shape), 4),
+               infer_s_per_china_day_paper_model=round(infer_time(pp, dev, max(3, a.steps // 3), nch, shape), 4),
                train_samples_per_s_paper_model=round(train_speed(pp, dev, max(3, a.steps // 3), nch), 2),
                device=torch.cuda.get_device_name(dev) if dev.type == 'cuda' else f'cpu ({torch.get_num_threads()} threads)',
                threads=torch.get_num_threads(), china_grid=list(get_grid('china').shape),

@@ -4,13 +4,13 @@
 
 # %% ../nbs/90_cli.ipynb #f83fad24
 from __future__ import annotations
-import sys, json, argparse, importlib, re, time, datetime
+import sys, os, json, argparse, importlib, re, time, datetime
 from pathlib import Path
-from .core import repo_root, paper_dir, figures_dir, get_profile, NoxnbError, atomic_path, git_commit
+from .core import repo_root, paper_dir, figures_dir, get_profile, NoxnbError, atomic_path, git_commit, cli_argv
 
 # %% auto #0
-__all__ = ['INCLUDE', 'COMMANDS', 'pipeline_notebooks', 'failure_message', 'run_notebook', 'render_html', 'figure_provenance',
-           'include_files', 'build_paper', 'reproduce', 'reproduce_cli', 'main']
+__all__ = ['INCLUDE', 'COMMANDS', 'SUMMARY', 'EXAMPLE', 'pipeline_notebooks', 'failure_message', 'run_notebook', 'render_html',
+           'figure_provenance', 'include_files', 'build_paper', 'reproduce', 'reproduce_cli', 'main']
 
 # %% ../nbs/90_cli.ipynb #f9ff467f
 def pipeline_notebooks(nbs:Path|None=None, # notebook folder (default nbs/ in the repository)
@@ -47,15 +47,30 @@ def run_notebook(nb:Path, # notebook to run
                  kernel:str|None=None, # Jupyter kernel name (default: this Python's)
                  timeout:int|None=None, # per-cell timeout (s)
                 )->Path:
-    "Execute `nb` with papermill into `out_dir`; raise NoxnbError naming notebook, cell and error on failure."
-    import papermill as pm, nbformat
+    "Execute `nb` with papermill into `out_dir` (a progress bar of cells on stderr); raise NoxnbError naming notebook, cell and error on failure."
+    import papermill as pm, nbformat, tempfile, logging
     out = Path(out_dir)/nb.name; out.parent.mkdir(parents=True, exist_ok=True)
     tagged = any('parameters' in c.metadata.get('tags', []) for c in nbformat.read(nb, as_version=4).cells)
-    try:
-        pm.execute_notebook(str(nb), str(out), parameters=parameters if tagged else {}, kernel_name=kernel or _kernel(),
-                            language='python', cwd=str(nb.parent), progress_bar=False, execution_timeout=timeout, log_output=False)
-    except Exception as e: raise NoxnbError(failure_message(out, e)) from None
+    logging.getLogger('papermill.translators').addFilter(_quiet_parse)
+    bar = dict(desc=nb.name, unit='cell', file=sys.stderr, mininterval=0.5 if sys.stderr.isatty() else 30, leave=False)
+    with tempfile.TemporaryDirectory(prefix='noxnb-k-') as ipc:
+        try:
+            pm.execute_notebook(str(nb), str(out), parameters=parameters if tagged else {}, kernel_name=kernel or _kernel(),
+                                language='python', cwd=str(nb.parent), progress_bar=bar, execution_timeout=timeout,
+                                log_output=False, kernel_manager_class=_ipc_kernel_manager(ipc))
+        except Exception as e: raise NoxnbError(failure_message(out, e)) from None
     return out
+
+def _quiet_parse(record)->bool:
+    "Drop papermill's 'Unable to parse line' notes on annotated parameters (noxnb passes only profile and seed)."
+    return 'Unable to parse line' not in record.getMessage()
+
+def _ipc_kernel_manager(folder:str):
+    "A kernel manager class that talks to the kernel over IPC sockets in `folder`: no unencrypted TCP, no warning about it."
+    from jupyter_client.manager import AsyncKernelManager
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, *a, **k): super().__init__(*a, **k); self.transport, self.ip = 'ipc', str(Path(folder)/'kernel')
+    return IPCKernelManager
 
 def _kernel()->str:
     "A kernel spec running this very Python (registered once, in this environment)."
@@ -135,21 +150,44 @@ COMMANDS = {'reproduce': ('noxnb.cli', 'reproduce_cli'), 'data': ('noxnb.core', 
             'train': ('noxnb.train', 'train_cli'), 'infer': ('noxnb.train', 'infer_cli'),
             'sources': ('noxnb.real', 'sources_cli'), 'download': ('noxnb.real', 'download_cli'),
             'evaluate-stations': ('noxnb.stations', 'evaluate_stations_cli')}
+SUMMARY = {'reproduce': 'run every notebook (papermill), regenerate figures/ and paper/',
+           'data': 'fetch the embedded real data (ddeq wheel, hash-checked) or print the data folder',
+           'grid-s5p': 'grid TROPOMI L2 NO2 orbits onto a daily composite (area-weighted oversampling)',
+           'simulate': 'build a synthetic training dataset (CTM + observation operator)',
+           'train': 'train an emission model on a built dataset', 'infer': 'daily NOx emissions from gridded columns (model or baseline)',
+           'sources': 'emission total within a radius of a location', 'download': 'download Sentinel-5P (CDSE) or ERA5 (CDS) files',
+           'evaluate-stations': 'score CTM surface NO2 against CNEMC stations'}
+EXAMPLE = "example: noxnb grid-s5p S5P_*.nc --grid -24.5,-23,27,28.5,0.05 --out day.nc"
 
 def reproduce_cli(argv:list|None=None)->int:
     "`noxnb reproduce [--profile quick|paper] [--only NN ...] [--seed S]`."
-    ap = argparse.ArgumentParser(prog='noxnb reproduce', description='Run the notebooks with papermill and rebuild figures and paper.')
-    ap.add_argument('--profile', default='quick', choices=['quick', 'paper']); ap.add_argument('--only', nargs='+')
-    ap.add_argument('--seed', type=int, default=0); ap.add_argument('--run-dir', type=Path); ap.add_argument('--no-html', action='store_true')
+    ap = argparse.ArgumentParser(prog='noxnb reproduce', description='Run the notebooks with papermill and rebuild figures and paper.',
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter, epilog='example: noxnb reproduce --only 05 08')
+    ap.add_argument('--profile', default='quick', choices=['quick', 'paper'], help='quick: CPU minutes; paper: GPU hours')
+    ap.add_argument('--only', nargs='+', help='notebook numbers to run (default: all)')
+    ap.add_argument('--seed', type=int, default=0, help='random seed of every notebook')
+    ap.add_argument('--run-dir', type=Path, help='folder of the executed notebooks (default runs/PROFILE)')
+    ap.add_argument('--no-html', action='store_true', help='do not render the executed notebooks to HTML')
     a = ap.parse_args(argv)
     reproduce(a.profile, a.only, a.seed, a.run_dir, not a.no_html); return 0
 
+def _usage()->str:
+    from noxnb import __version__
+    rows = '\n'.join(f'  {k:<18} {v}' for k, v in SUMMARY.items())
+    return (f'usage: noxnb COMMAND [options]   (noxnb COMMAND --help for its options)\n\nDaily NOx emissions from TROPOMI NO2 '
+            f'with deep learning (noxnb {__version__}).\n\ncommands:\n{rows}\n\n{EXAMPLE}\nexit status: 0 done, 2 bad input, 1 failure, 130 interrupted')
+
 def main(argv:list|None=None)->int:
-    "Entry point of the `noxnb` command."
+    "Entry point of the `noxnb` command: exit 0 done, 2 bad input (as argparse), 1 failure, 130 interrupted."
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] in ('-h', '--help') or argv[0] not in COMMANDS:
-        print('usage: noxnb {' + ','.join(COMMANDS) + '} ...\n\nDaily NOx emissions from TROPOMI NO2 with deep learning.')
-        return 0 if not argv or argv[0] in ('-h', '--help') else 2
+    if not argv or argv[0] in ('-h', '--help'): print(_usage()); return 0
+    if argv[0] == '--version': from noxnb import __version__; print(f'noxnb {__version__}'); return 0
+    if argv[0] not in COMMANDS:
+        print(f"noxnb: error: unknown command {argv[0]!r}; choose one of {', '.join(COMMANDS)} (noxnb --help)", file=sys.stderr); return 2
     mod, fn = COMMANDS[argv[0]]
-    try: return getattr(importlib.import_module(mod), fn)(argv[1:]) or 0
-    except NoxnbError as e: print(f"noxnb {argv[0]}: error: {e}", file=sys.stderr); return 1
+    try: return getattr(importlib.import_module(mod), fn)(cli_argv(argv[1:])) or 0
+    except NoxnbError as e: print(f"noxnb {argv[0]}: error: {e}", file=sys.stderr); return e.exit_code
+    except KeyboardInterrupt: print(f"noxnb {argv[0]}: interrupted (nothing half-written is left)", file=sys.stderr); return 130
+    except Exception as e:
+        if os.environ.get('NOXNB_DEBUG'): raise
+        print(f"noxnb {argv[0]}: failed: {type(e).__name__}: {e} (NOXNB_DEBUG=1 shows the traceback)", file=sys.stderr); return 1

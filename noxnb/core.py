@@ -13,14 +13,20 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR', 'DATA_ENV', 'DDEQ_VERSION',
-           'NoxnbError', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s', 'kg_s_to_mol_s',
-           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'repo_root', 'data_dir', 'results_dir',
-           'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything', 'get_device',
-           'atomic_path', 'to_netcdf_atomic', 'git_commit', 'save_figure', 'fetch_ddeq', 'ddeq_file', 'data_cli']
+           'DDEQ_SHA256', 'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s',
+           'kg_s_to_mol_s', 'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'repo_root', 'data_dir',
+           'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything',
+           'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure',
+           'fetch_ddeq', 'ddeq_file', 'data_cli']
 
 # %% ../nbs/00_core.ipynb #160e662d
 class NoxnbError(ValueError):
-    "Bad input to noxnb: the message names the file (or argument) and what is wrong."
+    "Bad input to noxnb: the message names the file (or argument) and what is wrong. Exit status 2, as argparse."
+    exit_code = 2
+
+class NoxnbFailure(NoxnbError):
+    "A failure that is not the input's fault (network, server, disk): exit status 1."
+    exit_code = 1
 
 # %% ../nbs/00_core.ipynb #9b8ab069
 M_NO2 = 46.0055e-3        # molar mass of NO2 (kg mol-1); NOx is reported as NO2
@@ -168,6 +174,38 @@ def to_netcdf_atomic(ds, # xarray Dataset to write
     with atomic_path(path) as tmp: ds.to_netcdf(tmp, **kw)
     return Path(path)
 
+# %% ../nbs/00_core.ipynb #c6b639a0
+def check_output(path, # output file (or folder with `folder=True`)
+                 inputs=(), # input paths that must never be replaced
+                 folder:bool=False, # the output is a folder (created later)
+                 what:str='--out', # the option named in the message
+                )->Path:
+    "The output path, after checking that it can be written without touching an input; else NoxnbError."
+    p = Path(path).expanduser().absolute()
+    if any(p.resolve() == Path(i).expanduser().resolve() for i in inputs): raise NoxnbError(f"{what} {path}: is one of the inputs (it would be replaced)")
+    if p.is_dir() and not folder: raise NoxnbError(f"{what} {path}: is a directory, expected a file name")
+    if p.exists() and folder and not p.is_dir(): raise NoxnbError(f"{what} {path}: is a file, expected a folder")
+    q = p.parent if not folder or not p.exists() else p
+    while not q.exists(): q = q.parent
+    if not q.is_dir(): raise NoxnbError(f"{what} {path}: {q} is a regular file, not a folder")
+    if not os.access(q, os.W_OK | os.X_OK): raise NoxnbError(f"{what} {path}: folder {q} is not writable")
+    return p
+
+# %% ../nbs/00_core.ipynb #cbf43104
+def cli_argv(argv:list, # command-line arguments
+            )->list:
+    "Arguments with `--opt -1,...` joined into `--opt=-1,...` when the value is a negative number or a list of numbers."
+    out, i = [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith('--') and '=' not in a and i + 1 < len(argv) and _NEG.fullmatch(argv[i + 1]):
+            out.append(f'{a}={argv[i + 1]}'); i += 2
+        else: out.append(a); i += 1
+    return out
+
+import re as _re
+_NEG = _re.compile(r'-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(,-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)*')
+
 # %% ../nbs/00_core.ipynb #a961aab7
 def git_commit()->str:
     "The current git commit of the repository ('unknown' outside git)."
@@ -191,6 +229,16 @@ def save_figure(fig, # matplotlib figure
 
 # %% ../nbs/00_core.ipynb #8f264094
 DDEQ_VERSION = "1.1"
+DDEQ_SHA256 = "6643f2f8fd6940bc7df70d85ddb3d1fc9634262c056f1db03603d96f047a90ab"  # ddeq-1.1-py3-none-any.whl on PyPI
+
+def _check_wheel(wheel:Path)->Path:
+    "The wheel, after checking its SHA-256 against the pinned one."
+    import hashlib
+    h = hashlib.sha256()
+    with open(wheel, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    if h.hexdigest() != DDEQ_SHA256: raise NoxnbError(f"{wheel}: SHA-256 {h.hexdigest()} is not the pinned ddeq {DDEQ_VERSION} wheel's {DDEQ_SHA256}")
+    return wheel
 
 def fetch_ddeq(dest:Path|None=None, # folder to unpack into (default data/external/ddeq)
                wheel:Path|None=None, # a local ddeq wheel to use instead of downloading
@@ -203,13 +251,15 @@ def fetch_ddeq(dest:Path|None=None, # folder to unpack into (default data/extern
             cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d', tmp, f'ddeq=={DDEQ_VERSION}']
             r = subprocess.run(cmd, capture_output=True, text=True)
             wheels = list(Path(tmp).glob('ddeq-*.whl'))
-            if r.returncode or not wheels: raise NoxnbError(f"could not download ddeq=={DDEQ_VERSION} with pip: {r.stderr[-500:]}")
+            if r.returncode or not wheels: raise NoxnbFailure(f"could not download ddeq=={DDEQ_VERSION} with pip: {r.stderr[-500:]}")
             wheel = wheels[0]
-        dest.parent.mkdir(parents=True, exist_ok=True); stage = Path(tempfile.mkdtemp(dir=dest.parent))
-        with zipfile.ZipFile(wheel) as z: z.extractall(stage)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try: os.replace(stage, dest)                 # atomic: the folder appears complete or not at all
-        except OSError: shutil.rmtree(stage)         # another process unpacked it first: keep theirs
+        _check_wheel(Path(wheel))
+        dest.parent.mkdir(parents=True, exist_ok=True); stage = Path(tempfile.mkdtemp(prefix='.ddeq.', dir=dest.parent))
+        try:
+            with zipfile.ZipFile(wheel) as z: z.extractall(stage)
+            try: os.replace(stage, dest)             # atomic: the folder appears complete or not at all
+            except OSError: pass                     # another process unpacked it first: keep theirs
+        finally: shutil.rmtree(stage, ignore_errors=True)   # also on Ctrl-C
     return dest/'ddeq'
 
 def ddeq_file(relpath:str, # path inside the ddeq package, e.g. 'data/sources.csv'

@@ -4,22 +4,23 @@
 
 # %% ../nbs/11_real_data.ipynb #52352c22
 from __future__ import annotations
-import argparse, contextlib, hashlib, http.server, io, json, os, re, socket, tempfile, threading, urllib.parse, uuid, zipfile
+import argparse, contextlib, hashlib, http.server, io, json, os, re, socket, sys, tempfile, threading, time, urllib.parse, uuid, zipfile
 from pathlib import Path
 import numpy as np, pandas as pd, requests, xarray as xr
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .core import (NoxnbError, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
+from .core import (NoxnbError, NoxnbFailure, check_output, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, save_figure)
 from .grid import DOMAINS, Grid, get_grid
 from . import baselines, inventory, meteo, satellite
 
 # %% auto #0
 __all__ = ['CDSE_CATALOGUE', 'CDSE_DOWNLOAD', 'CDSE_TOKEN_URL', 'CDS_URL', 'ERA5_SINGLE', 'ERA5_PRESSURE', 'ERA5_LEVELS',
-           'MATIMBA', 'MATIMBA_REFERENCE', 'cdse_urls', 'parse_region', 'region_wkt', 's5p_filter', 'MockDataServer',
-           'era5_like_netcdf', 'cdse_token', 'cdse_search', 'verify_checksum', 'download_resumable', 'fetch_product',
-           'download_s5p', 'era5_request', 'download_era5', 'download_cli', 'circle_fraction', 'integrate_emissions',
-           'sources_cli', 'cross_sectional_flux', 'matimba_fields', 'point_source_estimates', 'model_point_estimate']
+           'RETRY_STATUS', 'MATIMBA', 'MATIMBA_REFERENCE', 'cdse_urls', 'parse_region', 'region_wkt', 'parse_date',
+           's5p_filter', 'MockDataServer', 'era5_like_netcdf', 'cdse_token', 'cdse_search', 'verify_checksum',
+           'download_resumable', 'safe_name', 'fetch_product', 'download_s5p', 'era5_request', 'download_era5',
+           'download_cli', 'circle_fraction', 'integrate_emissions', 'sources_cli', 'cross_sectional_flux',
+           'matimba_fields', 'point_source_estimates', 'model_point_estimate']
 
 # %% ../nbs/11_real_data.ipynb #10dbbf18
 CDSE_CATALOGUE = "https://catalogue.dataspace.copernicus.eu/odata/v1"
@@ -59,13 +60,21 @@ def region_wkt(region:str|tuple, # see `parse_region`
     return "geography'SRID=4326;POLYGON((" + ",".join(f"{x:g} {y:g}" for x, y in ring) + "))'"
 
 # %% ../nbs/11_real_data.ipynb #ac90e1c8
+def parse_date(date:str, # UTC day, "YYYY-MM-DD"
+              ) -> pd.Timestamp:
+    "The day as a Timestamp (midnight UTC); NoxnbError for anything but a valid YYYY-MM-DD."
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date)): raise ValueError
+        return pd.Timestamp(date)
+    except ValueError: raise NoxnbError(f"--date {date!r}: expected a day YYYY-MM-DD") from None
+
 def s5p_filter(date:str, # UTC day, "YYYY-MM-DD"
                region:str|tuple, # see `parse_region`
                product:str="L2__NO2___", # Sentinel-5P product type (10 characters)
                mode:str="OFFL", # processing mode: OFFL, RPRO or NRTI
               ) -> str:
     "OData `$filter` for the Sentinel-5P products of one UTC day that intersect a region."
-    d0 = pd.Timestamp(date).normalize(); d1 = d0 + pd.Timedelta(days=1)
+    d0 = parse_date(date); d1 = d0 + pd.Timedelta(days=1)
     att = "Attributes/OData.CSC.StringAttribute/any(att:att/Name eq '{}' and att/OData.CSC.StringAttribute/Value eq '{}')"
     return " and ".join(["Collection/Name eq 'SENTINEL-5P'", att.format("productType", product),
                          att.format("processingMode", mode), f"OData.CSC.Intersects(area={region_wkt(region)})",
@@ -93,6 +102,9 @@ class _MockHandler(http.server.BaseHTTPRequestHandler):
     def do_DELETE(self): self._reply(200, {})
 
 # %% ../nbs/11_real_data.ipynb #94a298eb
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, *a): pass  # a client that timed out and left: not worth a traceback
+
 class MockDataServer:
     "Local HTTP server mimicking the CDSE OData/identity APIs and the CDS retrieve API (for tests and demos)."
     def __init__(self, page_size:int=2, # products per search page (CDSE pages at about 20)
@@ -100,9 +112,12 @@ class MockDataServer:
         self.page_size, self.user, self.password = page_size, user, password
         self.products, self.files, self.jobs, self.log = {}, {}, {}, []
         self.drop_after = {}  # product id -> bytes sent before the next $value request is cut
+        self.fail = {}        # 'search', 'token' or a product id -> HTTP statuses answered (one per request) before serving
+        self.delay = {}       # product id -> seconds slept (one per request) before answering
         self.token = "tok-" + uuid.uuid4().hex[:8]
+    def expire_token(self): "Make the issued token invalid (the next download gets 401 'Expired signature')."; self.token = "tok-" + uuid.uuid4().hex[:8]
     def __enter__(self):
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MockHandler); self.httpd.mock = self
+        self.httpd = _QuietServer(("127.0.0.1", 0), _MockHandler); self.httpd.mock = self
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"; return self
     def __exit__(self, *exc): self.httpd.shutdown(); self.httpd.server_close()
@@ -134,9 +149,12 @@ def route(self:MockDataServer, h:_MockHandler, # the request handler
           method:str): # HTTP method
     "Dispatch one request to the mimicked endpoint."
     u = urllib.parse.urlsplit(h.path); self.log.append((method, u.path, dict(h.headers)))
+    m = re.fullmatch(r"/odata/v1/Products\((.+)\)/\$value", u.path)
+    key = "token" if u.path == "/token" else "search" if u.path == "/odata/v1/Products" else m.group(1) if m else None
+    if self.delay.get(key): time.sleep(self.delay[key].pop(0))
+    if self.fail.get(key): return h._reply(self.fail[key].pop(0), {"detail": "injected failure"}, headers=[("Retry-After", "0")])
     if u.path == "/token" and method == "POST": return self._token(h)
     if u.path == "/odata/v1/Products": return self._search(h, urllib.parse.parse_qs(u.query))
-    m = re.fullmatch(r"/odata/v1/Products\((.+)\)/\$value", u.path)
     if m: return self._value(h, m.group(1), method)
     if u.path.startswith("/cds/"): return self._cds(h, method, u.path[len("/cds"):])
     h._reply(404, {"detail": f"no route {u.path}"})
@@ -265,13 +283,33 @@ def cdse_token(username:str, # CDSE account (e-mail)
               ) -> str:
     "A CDSE access token (Bearer) from the OpenID password grant."
     url = token_url or cdse_urls()["token_url"]
-    r = (session or requests).post(url, data=dict(grant_type="password", client_id="cdse-public",
-                                                   username=username, password=password), timeout=60)
+    try: r = (session or requests).post(url, data=dict(grant_type="password", client_id="cdse-public",
+                                                        username=username, password=password), timeout=60)
+    except (requests.ConnectionError, requests.Timeout) as e: raise NoxnbFailure(f"CDSE token endpoint {url} unreachable ({type(e).__name__})") from None
     if r.status_code != 200:
         raise NoxnbError(f"CDSE token request to {url} refused ({r.status_code}): {r.text[:200]}")
     return r.json()["access_token"]
 
 # %% ../nbs/11_real_data.ipynb #625369c3
+RETRY_STATUS = {429, 500, 502, 503, 504}   # answers worth retrying after a pause
+
+def _pause(attempt:int, r=None, backoff:float|None=None, cap:float=60.) -> float:
+    "Seconds to wait before retry `attempt` (0-based): the server's Retry-After, else backoff × 2^attempt (default $NOXNB_HTTP_BACKOFF or 1 s), at most `cap`."
+    backoff = float(os.environ.get("NOXNB_HTTP_BACKOFF", 1.0)) if backoff is None else backoff
+    ra = r.headers.get("Retry-After") if r is not None else None
+    try: return min(float(ra), cap) if ra is not None else min(backoff * 2 ** attempt, cap)
+    except ValueError: return min(backoff * 2 ** attempt, cap)
+
+def _get_retrying(s, url:str, what:str, retries:int=5, backoff:float|None=None, timeout:float=60, **kw):
+    "GET with retries and exponential backoff on connection errors, timeouts, 429 and 5xx; NoxnbFailure naming `what` when it gives up."
+    for attempt in range(retries + 1):
+        try: r = s.get(url, timeout=timeout, **kw)
+        except (requests.ConnectionError, requests.Timeout) as e:
+            if attempt == retries: raise NoxnbFailure(f"{what}: {url} unreachable after {retries + 1} attempts ({type(e).__name__})") from None
+            time.sleep(_pause(attempt, None, backoff)); continue
+        if r.status_code not in RETRY_STATUS or attempt == retries: return r
+        time.sleep(_pause(attempt, r, backoff))
+
 def cdse_search(date:str, # UTC day, "YYYY-MM-DD"
                 region:str|tuple, # see `parse_region`
                 mode:str="OFFL", # processing mode: OFFL, RPRO or NRTI
@@ -283,8 +321,8 @@ def cdse_search(date:str, # UTC day, "YYYY-MM-DD"
     url = f"{cdse_urls(catalogue)['catalogue']}/Products"
     params, out = {"$filter": s5p_filter(date, region, mode=mode), "$top": top}, []
     while url:
-        r = (session or requests).get(url, params=params, timeout=60)
-        if r.status_code != 200: raise NoxnbError(f"CDSE search {r.url} failed ({r.status_code}): {r.text[:200]}")
+        r = _get_retrying(session or requests.Session(), url, params=params, what="CDSE catalogue search")
+        if r.status_code != 200: raise NoxnbFailure(f"CDSE search {r.url} failed ({r.status_code}): {r.text[:200]}")
         page = r.json(); out += page.get("value", [])
         url, params = page.get("@odata.nextLink"), None
     return out
@@ -310,37 +348,60 @@ def download_resumable(url:str, # file URL
                        dest:Path, # final path; bytes accumulate in `<dest>.part`
                        headers:dict|None=None, # extra HTTP headers (e.g. Authorization)
                        session:requests.Session|None=None, # HTTP session to reuse
-                       retries:int=5, # attempts after interrupted transfers
+                       retries:int=5, # attempts after interrupted transfers, timeouts, 429 and 5xx answers
                        chunk:int=1<<16, # bytes per read (what an interrupted read may lose)
+                       refresh=None, # callable returning fresh headers (a new token) after a 401; None: 401 is final
+                       backoff:float|None=None, # first pause between attempts (s; default $NOXNB_HTTP_BACKOFF or 1), doubled each time (or the server's Retry-After)
+                       timeout:float=60, # seconds without data before an attempt is abandoned
+                       progress:bool=True, # a byte progress bar on stderr
                       ) -> Path:
-    "Download `url` to `dest`, resuming an interrupted transfer with HTTP Range; returns the `.part` path when complete."
-    part, s = Path(str(dest) + ".part"), session or requests.Session()
+    "Download `url` to `dest`, resuming with HTTP Range and retrying with backoff; returns the `.part` path when complete."
+    part, s, hdrs, why = Path(str(dest) + ".part"), session or requests.Session(), dict(headers or {}), ""
     for attempt in range(retries + 1):
         have = part.stat().st_size if part.exists() else 0
-        hdr = {**(headers or {}), **({"Range": f"bytes={have}-"} if have else {})}
         try:
-            with s.get(url, headers=hdr, stream=True, timeout=60) as r:
+            with s.get(url, headers={**hdrs, **({"Range": f"bytes={have}-"} if have else {})}, stream=True, timeout=timeout) as r:
                 if r.status_code == 416: return part
-                if r.status_code not in (200, 206): raise NoxnbError(f"GET {url} failed ({r.status_code}): {r.text[:200]}")
-                with open(part, "ab" if r.status_code == 206 else "wb") as f:
-                    for b in r.iter_content(chunk): f.write(b)
+                if r.status_code == 401 and refresh is not None and attempt < retries: hdrs.update(refresh()); why = "401"; continue
+                if r.status_code in RETRY_STATUS and attempt < retries: why = str(r.status_code); time.sleep(_pause(attempt, r, backoff)); continue
+                if r.status_code not in (200, 206): raise NoxnbFailure(f"GET {url} failed ({r.status_code}) after {attempt + 1} attempt(s): {r.text[:200]}")
+                _stream(r, part, have if r.status_code == 206 else 0, chunk, progress)
             return part
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as e:
-            if attempt == retries: raise NoxnbError(f"GET {url}: gave up after {retries} resumed attempts ({e})") from e
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as e:
+            why = type(e).__name__
+            if attempt < retries: time.sleep(_pause(attempt, None, backoff))
+    raise NoxnbFailure(f"GET {url}: gave up after {retries + 1} attempts (last: {why}); rerun to resume from {part}")
+
+def _stream(r, part:Path, have:int, chunk:int, progress:bool):
+    "Append (or write, when `have` is 0) the body of `r` to `part`, with a byte progress bar."
+    total = have + int(r.headers.get("Content-Length") or 0) or None
+    with open(part, "ab" if have else "wb") as f, tqdm(total=total, initial=have, unit="B", unit_scale=True, unit_divisor=1024,
+                                                      desc=part.name[:40], disable=not progress, leave=False, file=sys.stderr) as bar:
+        for b in r.iter_content(chunk): f.write(b); bar.update(len(b))
 
 # %% ../nbs/11_real_data.ipynb #dcaf94e8
+def safe_name(name, # a file name given by a server
+             ) -> str:
+    "`name` if it is a plain file name (letters, digits, '._-', not starting with a dot); else NoxnbFailure: never a path."
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}", name):
+        raise NoxnbFailure(f"the server gave the product name {name!r}, not a plain file name: refused (it could write outside --out)")
+    return name
+
 def fetch_product(product:dict, # OData product record from `cdse_search`
                   out_dir:Path, # folder for the unpacked .nc
                   token:str, # CDSE access token
                   download:str|None=None, # OData download base URL; default from `cdse_urls`
                   session:requests.Session|None=None, # HTTP session to reuse
+                  refresh=None, # callable returning fresh Authorization headers after a 401 (see `download_resumable`)
+                  progress:bool=True, # byte progress bar
                  ) -> Path:
     "Download one product's ZIP (resumable), verify its checksum and unpack the .nc atomically; returns the .nc path."
+    name = safe_name(product.get("Name"))
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    nc = out_dir / Path(product["Name"]).with_suffix(".nc").name
+    nc = out_dir / Path(name).with_suffix(".nc").name
     if nc.exists(): return nc
-    url = f"{cdse_urls(download=download)['download']}/Products({product['Id']})/$value"
-    part = download_resumable(url, out_dir / product["Name"], {"Authorization": f"Bearer {token}"}, session)
+    url = f"{cdse_urls(download=download)['download']}/Products({urllib.parse.quote(str(product['Id']), safe='-')})/$value"
+    part = download_resumable(url, out_dir / name, {"Authorization": f"Bearer {token}"}, session, refresh=refresh, progress=progress)
     try: verify_checksum(part, product)
     except NoxnbError: part.unlink(); raise
     with zipfile.ZipFile(part) as z, atomic_path(nc) as tmp:
@@ -362,9 +423,12 @@ def download_s5p(date:str, # UTC day, "YYYY-MM-DD"
     user, pw = username or os.environ.get("CDSE_USERNAME"), password or os.environ.get("CDSE_PASSWORD")
     if not (user and pw): raise NoxnbError("CDSE credentials missing: pass username/password or set CDSE_USERNAME/CDSE_PASSWORD")
     found = cdse_search(date, region, mode, u["catalogue"], s)
-    token = cdse_token(user, pw, u["token_url"], s) if found else None
-    out = Path(out_dir) if out_dir else data_dir() / "s5p"
-    return [fetch_product(p, out, token, u["download"], s) for p in tqdm(found, desc=f"S5P {date}", disable=not found)]
+    tok = {"t": cdse_token(user, pw, u["token_url"], s) if found else None}
+    def refresh(): tok["t"] = cdse_token(user, pw, u["token_url"], s); return {"Authorization": f"Bearer {tok['t']}"}
+    out, paths = Path(out_dir) if out_dir else data_dir() / "s5p", []
+    with tqdm(total=len(found), desc=f"S5P {date}", disable=not found, unit="product", leave=False, file=sys.stderr) as bar:
+        for p in found: paths.append(fetch_product(p, out, tok["t"], u["download"], s, refresh)); bar.update()
+    return paths
 
 # %% ../nbs/11_real_data.ipynb #e1735c1a
 def era5_request(date:str, # UTC day, "YYYY-MM-DD"
@@ -375,7 +439,7 @@ def era5_request(date:str, # UTC day, "YYYY-MM-DD"
                 ) -> tuple:
     "(dataset name, request dict) for the CDS ERA5 retrieve of one day over a region."
     if kind not in ("single", "pressure"): raise NoxnbError(f"ERA5 kind {kind!r}: expected 'single' or 'pressure'")
-    la0, la1, lo0, lo1 = parse_region(region); d = pd.Timestamp(date)
+    la0, la1, lo0, lo1 = parse_region(region); d = parse_date(date)
     req = {"product_type": ["reanalysis"], "variable": list(ERA5_SINGLE if kind == "single" else ERA5_PRESSURE),
            "year": [f"{d:%Y}"], "month": [f"{d:%m}"], "day": [f"{d:%d}"],
            "time": [f"{h:02d}:00" for h in (range(24) if hours is None else hours)],
@@ -397,6 +461,16 @@ def _unpack_cds(tmp:Path, dest:Path) -> Path:
         return Path(tmp)
     raise NoxnbError(f"{dest}: the CDS delivered neither netCDF nor ZIP (starts with {head!r})")
 
+def _cds_client(url:str|None, key:str|None):
+    "A cdsapi client; NoxnbError saying where the key goes when there is none."
+    import cdsapi
+    rc = Path(os.environ.get("CDSAPI_RC") or Path.home() / ".cdsapirc")
+    if not (key or os.environ.get("CDSAPI_KEY") or rc.is_file()):
+        raise NoxnbError(f"CDS API key missing: write {rc} (url: ..., key: ...) or set CDSAPI_URL and CDSAPI_KEY")
+    try: return cdsapi.Client(url=url, key=key, quiet=True, progress=False)
+    except Exception as e:
+        raise NoxnbError(f"CDS API key missing: write ~/.cdsapirc (url: ..., key: ...) or set CDSAPI_URL and CDSAPI_KEY ({str(e)[:120]})") from None
+
 def download_era5(date:str, # UTC day, "YYYY-MM-DD"
                   region:str|tuple, # see `parse_region`
                   out_dir:Path|None=None, # folder; default data_dir()/era5
@@ -408,10 +482,14 @@ def download_era5(date:str, # UTC day, "YYYY-MM-DD"
     out, c, paths = Path(out_dir) if out_dir else data_dir() / "era5", None, []
     out.mkdir(parents=True, exist_ok=True)
     for kind in kinds:
-        dest = out / f"ERA5-{dict(single='sl', pressure='pl')[kind]}-{pd.Timestamp(date):%Y%m%d}.nc"
+        dest = out / f"ERA5-{dict(single='sl', pressure='pl')[kind]}-{parse_date(date):%Y%m%d}.nc"
         if not dest.exists():
-            c = c or cdsapi.Client(url=url, key=key, quiet=True, progress=False)
-            with atomic_path(dest) as tmp: _unpack_cds(c.retrieve(*era5_request(date, region, kind), str(tmp)), dest)
+            c = c or _cds_client(url, key)
+            with atomic_path(dest) as tmp:
+                try: got = c.retrieve(*era5_request(date, region, kind), str(tmp))
+                except NoxnbError: raise
+                except Exception as e: raise NoxnbFailure(f"CDS retrieve of {dest.name} failed ({type(e).__name__}: {str(e)[:200]})") from None
+                _unpack_cds(got, dest)
         paths.append(dest)
     return paths
 
@@ -419,16 +497,25 @@ def download_era5(date:str, # UTC day, "YYYY-MM-DD"
 def download_cli(argv:list|None=None, # command-line arguments after `noxnb download`
                 ) -> int:
     "Command line: download Sentinel-5P L2 NO2 (CDSE) or ERA5 (CDS) for one day and region; prints the files."
-    p = argparse.ArgumentParser(prog="noxnb download", description=download_cli.__doc__)
-    p.add_argument("what", choices=["s5p", "era5"]); p.add_argument("--date", required=True)
+    p = argparse.ArgumentParser(prog="noxnb download", description=download_cli.__doc__,
+                                epilog="example: noxnb download s5p --date 2021-07-25 --region -25,-22,26,29 (credentials: CDSE_USERNAME/CDSE_PASSWORD; "
+                                       "ERA5 key: ~/.cdsapirc or CDSAPI_URL/CDSAPI_KEY)")
+    p.add_argument("what", choices=["s5p", "era5"], help="Sentinel-5P L2 NO2 from CDSE, or ERA5 from CDS")
+    p.add_argument("--date", required=True, help="UTC day YYYY-MM-DD")
     p.add_argument("--region", required=True, help="domain name or LAT0,LAT1,LON0,LON1 (degree)")
     p.add_argument("--out", default=None, help="folder (default data_dir()/s5p or data_dir()/era5)")
-    p.add_argument("--mode", default="OFFL"); p.add_argument("--catalogue"); p.add_argument("--token-url")
-    p.add_argument("--cds-url"); p.add_argument("--cds-key")
-    a = p.parse_args(argv)
+    p.add_argument("--mode", default="OFFL", help="S5P processing mode: OFFL, RPRO or NRTI (default OFFL)")
+    p.add_argument("--catalogue", help="CDSE OData URL (default $NOXNB_CDSE_CATALOGUE or the public one)")
+    p.add_argument("--token-url", help="CDSE token URL (default $NOXNB_CDSE_TOKEN_URL or the public one)")
+    p.add_argument("--cds-url", help="CDS API URL (default from ~/.cdsapirc or CDSAPI_URL)")
+    p.add_argument("--cds-key", help=argparse.SUPPRESS)
+    a = p.parse_args(cli_argv(sys.argv[1:] if argv is None else argv))
+    if a.cds_key: raise NoxnbError("--cds-key would put the key in `ps` and the shell history: write it to ~/.cdsapirc or set CDSAPI_KEY")
+    parse_date(a.date); parse_region(a.region)
+    if a.out: check_output(a.out, folder=True)
     if a.what == "s5p":
         files = download_s5p(a.date, a.region, a.out, mode=a.mode, urls=cdse_urls(a.catalogue, None, a.token_url))
-    else: files = download_era5(a.date, a.region, a.out, url=a.cds_url, key=a.cds_key)
+    else: files = download_era5(a.date, a.region, a.out, url=a.cds_url)
     for f in files: print(f)
     return 0
 
@@ -477,7 +564,7 @@ def sources_cli(argv:list|None=None, # command-line arguments after `noxnb sourc
     p.add_argument("--emissions", required=True, help="netCDF with `emissions` (mol m-2 s-1)")
     p.add_argument("--at", required=True, help="LAT,LON (degree); write --at=-23.7,27.6 for negative latitudes")
     p.add_argument("--radius", type=float, required=True, help="km"); p.add_argument("--time-mean", action="store_true")
-    a = p.parse_args(argv)
+    a = p.parse_args(cli_argv(sys.argv[1:] if argv is None else argv))
     try: lat, lon = (float(x) for x in a.at.split(","))
     except ValueError: raise NoxnbError(f"--at {a.at!r}: expected LAT,LON in degrees")
     if not Path(a.emissions).exists(): raise NoxnbError(f"{a.emissions}: no such emission file")

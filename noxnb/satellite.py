@@ -18,10 +18,10 @@ except ImportError:  # numba is optional: the numpy path gives the same numbers,
 
 # %% auto #0
 __all__ = ['COL', 'PREC', 'QA_MIN', 'PIXEL_ALONG_KM', 'PIXEL_ACROSS_KM', 'SWATH_KM', 'NOISE_FLOOR', 'MAX_BOX', 'FILL',
-           'MOLEC_CM2_PER_MOL_M2', 'L2_VARS', 'edge_quadrant', 'pixel_overlaps', 'orbit_geometry', 'oversample',
-           'daily_composite', 'OutsideOrbitError', 'AllFilteredError', 'read_l2', 'write_l2', 'correlated_uniform',
-           'at_overpass', 'mean_sensitivity', 'ak_factor', 'cell_precision', 'observe', 'footprint_mean',
-           'make_l2_pixels', 'grid_files', 'grid_s5p_cli']
+           'MOLEC_CM2_PER_MOL_M2', 'COLUMN_BOUNDS', 'L2_VARS', 'edge_quadrant', 'pixel_overlaps', 'orbit_geometry',
+           'oversample', 'daily_composite', 'OutsideOrbitError', 'AllFilteredError', 'read_l2', 'write_l2',
+           'correlated_uniform', 'at_overpass', 'mean_sensitivity', 'ak_factor', 'cell_precision', 'observe',
+           'footprint_mean', 'make_l2_pixels', 'grid_files', 'grid_s5p_cli']
 
 # %% ../nbs/05_satellite.ipynb #e933ca21
 COL = 'nitrogendioxide_tropospheric_column'            # mol m-2
@@ -34,6 +34,7 @@ NOISE_FLOOR = 8.6e-6    # single-pixel SCD precision (mol m-2), van Geffen et al
 MAX_BOX = 64            # pixels spanning more cells than this per side (e.g. across the date line) are dropped
 FILL = 9.96921e36       # netCDF default float fill used by the L2 product
 MOLEC_CM2_PER_MOL_M2 = 6.02214e19  # multiplication_factor_to_convert_to_molecules_percm2
+COLUMN_BOUNDS = (-1e-3, 1e-2)    # plausible tropospheric NO2 columns (mol m-2): noise dips below 0, no plume reaches 1e-2
 
 # %% ../nbs/05_satellite.ipynb #18847225
 def edge_quadrant(xa, ya, # segment start (grid units; arrays broadcast)
@@ -221,11 +222,12 @@ def _gridded(grid:Grid, fields:tuple, weight_units:str) -> xr.Dataset:
 # %% ../nbs/05_satellite.ipynb #e41cc86d
 def oversample(pixels:xr.Dataset,  # L2 pixels with operational names (from `read_l2` or `make_l2_pixels`), columns in mol m-2
                grid:Grid,          # target grid
-               weight:str|None='precision', # 'precision' (1/σ² weights) or None (area weights only)
+               weight:str|None=None,        # None or 'area' (area weights: conserve the column over any box) or 'precision' (1/σ²: biased low on plumes)
                engine:str|None=None,        # overlap engine ('numba', 'numpy', None = fastest installed)
               ) -> xr.Dataset:
     "Exact area-weighted oversampling of pixel polygons: mean column, its uncertainty, weight and count per cell."
-    if weight not in ('precision', None): raise NoxnbError(f"oversample: weight must be 'precision' or None, got {weight!r}")
+    if weight not in ('precision', 'area', None): raise NoxnbError(f"oversample: weight must be 'area', 'precision' or None, got {weight!r}")
+    weight = None if weight == 'area' else weight
     c, s = pixels[COL].values.ravel().astype(float), pixels[PREC].values.ravel().astype(float)
     ok = np.isfinite(c) & ((np.isfinite(s) & (s > 0)) if weight else True)
     lat_b = np.where(ok[:, None], pixels['latitude_bounds'].values.reshape(-1, 4), np.nan).astype(float, copy=False)  # NaN: skipped
@@ -388,6 +390,14 @@ def _times(nc, layout:str, rows:slice, n:int):
 # %% ../nbs/05_satellite.ipynb #7e1d4ced
 _DIMS = {'latitude_bounds': ('corner',), 'longitude_bounds': ('corner',), 'averaging_kernel': ('layer',)}
 
+def _check_bounds(col:np.ndarray, prec:np.ndarray, path:Path):
+    "NoxnbError when a kept pixel's column lies outside COLUMN_BOUNDS (mol m-2) or its precision is negative."
+    lo, hi = COLUMN_BOUNDS
+    bad = (col < lo) | (col > hi)
+    if bad.any(): raise NoxnbError(f'{path}: {int(bad.sum())} pixel(s) passing QA have columns outside the plausible {lo:g}..{hi:g} mol m-2 '
+                                   f'(range {np.nanmin(col):.3g}..{np.nanmax(col):.3g}): wrong units or a corrupt file?')
+    if (prec < 0).any(): raise NoxnbError(f'{path}: {int((prec < 0).sum())} pixel(s) have a negative precision')
+
 def _pixels_dataset(data:dict, path:Path, layout:str, qa:float, times, tm5) -> xr.Dataset:
     "Assemble read pixels, apply the QA filter (qa_value > qa, finite column and corners) and check something is left."
     for k in ('latitude_bounds', 'longitude_bounds'):
@@ -396,6 +406,7 @@ def _pixels_dataset(data:dict, path:Path, layout:str, qa:float, times, tm5) -> x
         good = (data['qa_value'] > qa) & np.isfinite(data[COL]) & np.isfinite(data['latitude_bounds']).all(-1) \
             & np.isfinite(data['longitude_bounds']).all(-1)
     if not good.any(): raise AllFilteredError(f'{path}: all {good.size} pixels filtered (qa_value > {qa}, finite column and corners)')
+    _check_bounds(data[COL][good], data[PREC][good], path)
     data[COL], data[PREC] = np.where(good, data[COL], np.nan), np.where(good, data[PREC], np.nan)
     ds = xr.Dataset({k: (('scanline', 'ground_pixel') + _DIMS.get(k, ()), a) for k, a in data.items()})
     for k in ds.data_vars: ds[k].attrs['units'] = L2_VARS[k][3] or ('degrees_north' if 'lat' in k else 'degrees_east' if 'lon' in k else '1')
@@ -654,17 +665,22 @@ def _cf(ds:xr.Dataset, files:list, qa:float) -> xr.Dataset:
 def grid_files(files:list,          # L2 files of one day
                grid:Grid,           # target grid
                qa:float=QA_MIN,     # qa_value threshold (1)
-               weight:str|None='precision', min_weight:float=0.3, # pixel weighting; min observed fraction for `valid` (1)
+               weight:str|None=None, min_weight:float=0.3, # pixel weighting (None: area); min observed fraction for `valid` (1)
                log=print,           # where to report skipped files
               ) -> xr.Dataset:
-    "Daily composite (lat, lon) of several L2 files on a grid; files outside the region or fully filtered are skipped."
-    orbits, times = [], []
+    "Daily composite (lat, lon) of several L2 files on a grid; files outside the region, fully filtered or given twice are skipped."
+    orbits, times, seen = [], [], {}
     for f in files:
         try: px = read_l2(f, region=grid, qa=qa, extras=False)
         except (OutsideOrbitError, AllFilteredError) as e: log(f'skipped: {e}'); continue
-        orbits.append(oversample(px, grid, weight)); times += [px.time.values[0]] if 'time' in px.coords else []
+        key = (px.time.values[0], px[COL].shape) if 'time' in px.coords else Path(f).resolve()
+        if key in seen: log(f'skipped: {f}: the same orbit as {seen[key]} (counted once)'); continue
+        seen[key] = f; orbits.append(oversample(px, grid, weight)); times += [px.time.values[0]] if 'time' in px.coords else []
     if not orbits: raise NoxnbError(f'none of {len(files)} file(s) has valid pixels in lat {grid.lat0}..{grid.lat1}, lon {grid.lon0}..{grid.lon1}')
     ds = daily_composite(orbits, min_weight).drop_vars('wsum')
+    if not ds.valid.any():
+        raise NoxnbError(f'no cell of the {grid.shape[0]}x{grid.shape[1]} grid is valid ({int((ds["count"] > 0).sum())} touched by a pixel; '
+                         f'pixels spanning more than {MAX_BOX} cells per side are dropped, cells need {min_weight} of their area observed)')
     if times: ds = ds.assign_coords(time=np.datetime64(min(times), 'D').astype('datetime64[ns]'))
     return _cf(ds, files, qa)
 
@@ -672,20 +688,23 @@ def grid_files(files:list,          # L2 files of one day
 def grid_s5p_cli(argv:list|None=None, # command-line arguments (without the program name)
                 ) -> int:
     "`noxnb grid-s5p L2FILE... --grid LAT0,LAT1,LON0,LON1,RES [--qa 0.75] --out DAY.nc`: grid TROPOMI orbits onto a daily composite."
-    p = argparse.ArgumentParser(prog='noxnb grid-s5p', description=grid_s5p_cli.__doc__)
+    from noxnb.core import check_output, cli_argv
+    p = argparse.ArgumentParser(prog='noxnb grid-s5p', description=grid_s5p_cli.__doc__,
+                                epilog='example: noxnb grid-s5p S5P_*.nc --grid -24.5,-23,27,28.5,0.05 --out day.nc')
     p.add_argument('files', nargs='+', help='S5P L2 NO2 files (operational layout or ddeq subset)')
-    p.add_argument('--grid', required=True, help='LAT0,LAT1,LON0,LON1,RES in degrees (write --grid=-30,... for a negative LAT0)')
+    p.add_argument('--grid', required=True, help='LAT0,LAT1,LON0,LON1,RES in degrees (negative values as typed: --grid -24.5,-23,27,28.5,0.05)')
     p.add_argument('--qa', type=float, default=QA_MIN, help='keep pixels with qa_value > QA (default 0.75)')
-    p.add_argument('--weight', choices=['precision', 'area'], default='precision', help='pixel weights (default 1/precision^2)')
+    p.add_argument('--weight', choices=['area', 'precision'], default='area',
+                   help='pixel weights: area (default; conserves the column over any box) or 1/precision^2 (biases plumes low)')
     p.add_argument('--min-weight', type=float, default=0.3, help='observed cell fraction for valid (default 0.3)')
-    p.add_argument('--out', required=True, help='output netCDF (written atomically)')
-    a = p.parse_args(argv)
+    p.add_argument('--out', required=True, help='output netCDF (written atomically; never one of the inputs)')
+    a = p.parse_args(cli_argv(sys.argv[1:] if argv is None else argv))
     try:
-        ds = grid_files(a.files, _parse_grid(a.grid), a.qa, None if a.weight == 'area' else 'precision', a.min_weight,
-                        log=lambda m: print(m, file=sys.stderr))
+        check_output(a.out, a.files); g = _parse_grid(a.grid)
+        ds = grid_files(a.files, g, a.qa, a.weight, a.min_weight, log=lambda m: print(m, file=sys.stderr))
         to_netcdf_atomic(ds, a.out)
     except NoxnbError as e:
-        print(f'noxnb grid-s5p: error: {e}', file=sys.stderr); return 2
+        print(f'noxnb grid-s5p: error: {e}', file=sys.stderr); return e.exit_code
     print(f'{a.out}: {int(ds.valid.sum())} of {ds.valid.size} cells valid, mean column {float(ds.no2_trop.mean()):.3e} mol m-2')
     return 0
 
@@ -693,5 +712,6 @@ def _parse_grid(text:str) -> Grid:
     "Grid from 'LAT0,LAT1,LON0,LON1,RES', with a clear error for bad text."
     try: g = Grid.parse(text)
     except Exception as e: raise NoxnbError(f'--grid {text!r}: expected LAT0,LAT1,LON0,LON1,RES in degrees ({e})') from None
-    if not (g.lat1 > g.lat0 and g.lon1 > g.lon0 and g.res > 0): raise NoxnbError(f'--grid {text!r}: empty grid')
+    if not (g.lat1 > g.lat0 and g.lon1 > g.lon0 and g.res > 0) or min(g.shape) < 1: raise NoxnbError(f'--grid {text!r}: empty grid (no cell)')
+    if not (-90 <= g.lat0 and g.lat1 <= 90): raise NoxnbError(f'--grid {text!r}: latitudes outside -90..90')
     return g

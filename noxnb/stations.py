@@ -4,19 +4,19 @@
 
 # %% ../nbs/12_stations.ipynb #9ace026b
 from __future__ import annotations
-import argparse, csv, io, json, re, tempfile, warnings
+import argparse, csv, io, json, re, sys, tempfile, warnings
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, xarray as xr
 from tqdm.auto import tqdm
-from .core import NoxnbError, atomic_path, data_dir, results_dir, get_profile, save_figure, to_netcdf_atomic, ugm3_to_ppb
+from .core import NoxnbError, check_output, cli_argv, atomic_path, data_dir, results_dir, get_profile, save_figure, to_netcdf_atomic, ugm3_to_ppb
 from .grid import Grid, get_grid
 
 # %% auto #0
-__all__ = ['CNEMC_TYPES', 'BEIJING_OFFSET', 'REFERENCE_CHANGE', 'SEASONS', 'read_cnemc', 'write_cnemc', 'read_station_list',
-           'harmonise_reference_state', 'sample_at_stations', 'scores', 'scores_by_group', 'synthetic_stations',
-           'synthetic_observations', 'write_cnemc_days', 'hourly_from_daily', 'score_runs', 'evaluate_stations',
-           'evaluate_stations_cli']
+__all__ = ['CNEMC_TYPES', 'BEIJING_OFFSET', 'PLAUSIBLE_MAX', 'REFERENCE_CHANGE', 'SEASONS', 'read_cnemc', 'report_line',
+           'write_cnemc', 'read_station_list', 'harmonise_reference_state', 'sample_at_stations', 'scores',
+           'scores_by_group', 'synthetic_stations', 'synthetic_observations', 'write_cnemc_days', 'hourly_from_daily',
+           'score_runs', 'evaluate_stations', 'evaluate_stations_cli']
 
 # %% ../nbs/12_stations.ipynb #20643a31
 CNEMC_TYPES = ("AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
@@ -38,9 +38,21 @@ def _row_time(date:str, hour:str) -> pd.Timestamp|None:
     try: return pd.Timestamp(date.strip()) + pd.Timedelta(hours=int(hour)) - BEIJING_OFFSET
     except ValueError: return None
 
+def _decode(path:Path) -> str:
+    "Text of a file in UTF-8 (with or without BOM) or, failing that, GBK."
+    if not Path(path).is_file(): raise NoxnbError(f"{path}: no such file")
+    raw = Path(path).read_bytes()
+    for enc in ("utf-8-sig", "gbk"):
+        try: return raw.decode(enc)
+        except UnicodeDecodeError: pass
+    raise NoxnbError(f"{path}: neither UTF-8 nor GBK text")
+
+PLAUSIBLE_MAX = 2000.   # µg m-3 (CO: mg m-3): hourly values above this are counted as implausible and dropped
+
 def _read_cnemc_file(path:Path, species:str, rep:dict) -> pd.DataFrame:
     "One daily file → DataFrame (UTC time × station code) of `species` (µg m-3); updates the counts in `rep`."
-    with open(path, newline="", encoding="utf-8-sig") as f: rows = list(csv.reader(f))
+    rows = list(csv.reader(io.StringIO(_decode(path), newline="")))
+    day = re.search(r"(\d{8})\.csv$", Path(path).name)
     if not rows or [c.strip().lower() for c in rows[0][:3]] != ["date", "hour", "type"]:
         raise NoxnbError(f"{path}: not a CNEMC sites file (header must start with date,hour,type; found {rows[0][:3] if rows else 'nothing'})")
     codes, data = [c.strip() for c in rows[0][3:]], {}
@@ -49,9 +61,11 @@ def _read_cnemc_file(path:Path, species:str, rep:dict) -> pd.DataFrame:
         rep["rows"] += 1; t = _row_time(*r[:2]) if len(r) >= 2 else None
         if len(r) != len(codes) + 3 or t is None: rep["malformed_rows"] += 1; continue
         if r[2].strip() != species: continue
+        if day and r[0].strip() != day.group(1): rep["other_day_rows"] += 1; continue
         if t in data: rep["duplicate_rows"] += 1; continue
         vals = [_parse_cell(c) for c in r[3:]]
-        for k in ("missing", "bad"): rep[f"{k}_cells"] += sum(s == k for _, s in vals)
+        vals = [(np.nan, "implausible") if s == "ok" and v > PLAUSIBLE_MAX else (v, s) for v, s in vals]
+        for k in ("missing", "bad", "implausible"): rep[f"{k}_cells"] += sum(s == k for _, s in vals)
         data[t] = [v for v, _ in vals]
     rep["missing_hours"] += 24 - len(data)
     return pd.DataFrame.from_dict(data, orient="index", columns=codes)
@@ -64,14 +78,26 @@ def read_cnemc(paths:list|str|Path, # CNEMC daily files `china_sites_YYYYMMDD.cs
     if species not in CNEMC_TYPES: raise NoxnbError(f"species {species!r}: expected one of {CNEMC_TYPES}")
     if isinstance(paths, (str, Path)): paths = sorted(Path(paths).parent.glob(Path(paths).name)) if "*" in str(paths) else [paths]
     if not paths: raise NoxnbError("read_cnemc: no CNEMC files given (or the pattern matched none)")
-    rep = dict(files=len(paths), rows=0, malformed_rows=0, duplicate_rows=0, missing_hours=0, missing_cells=0, bad_cells=0)
+    rep = dict(files=len(paths), rows=0, malformed_rows=0, other_day_rows=0, duplicate_rows=0, missing_hours=0, missing_cells=0,
+               bad_cells=0, implausible_cells=0)
     frames = [_read_cnemc_file(Path(p), species, rep) for p in paths]
     df = pd.concat(frames, axis=0, join="outer").sort_index()
+    if not np.isfinite(df.values.astype(float)).any():
+        raise NoxnbError(f"{paths[0]}{' ...' if len(paths) > 1 else ''}: no usable {species} value in {rep['rows']} rows ({report_line(rep)})")
     rep["duplicate_rows"] += int(df.index.duplicated().sum()); df = df[~df.index.duplicated()]
     da = xr.DataArray(df.values.astype(float), dims=("time", "station"),
                       coords=dict(time=pd.DatetimeIndex(df.index).values.astype("datetime64[ns]"), station=np.array(df.columns, dtype=object)))
     units = "mg m-3" if species.startswith("CO") else "ug m-3"
     return da.assign_attrs(units=units, species=species, time_zone="UTC", **{f"report_{k}": v for k, v in rep.items()})
+
+# %% ../nbs/12_stations.ipynb #65f52b54
+def report_line(rep:dict, # read_cnemc's counts, or the attrs of its result (keys `report_<name>`)
+               ) -> str:
+    "The non-zero counts of what was dropped, as one line ('' when nothing was)."
+    r = {k.removeprefix("report_"): v for k, v in rep.items()}
+    names = dict(malformed_rows="malformed rows", other_day_rows="rows of another day", duplicate_rows="repeated rows",
+                 bad_cells="non-numeric or negative values", implausible_cells=f"implausible values (> {PLAUSIBLE_MAX:g})")
+    return ", ".join(f"{r[k]} {v}" for k, v in names.items() if r.get(k))
 
 # %% ../nbs/12_stations.ipynb #272b7cc9
 def write_cnemc(path:Path, # output file
@@ -86,14 +112,6 @@ def write_cnemc(path:Path, # output file
     return Path(path)
 
 # %% ../nbs/12_stations.ipynb #0ab0c5db
-def _decode(path:Path) -> str:
-    "Text of a file in UTF-8 (with or without BOM) or, failing that, GBK."
-    raw = Path(path).read_bytes()
-    for enc in ("utf-8-sig", "gbk"):
-        try: return raw.decode(enc)
-        except UnicodeDecodeError: pass
-    raise NoxnbError(f"{path}: neither UTF-8 nor GBK text")
-
 def read_station_list(path:Path, # CNEMC station list CSV (code, name, city, lon, lat, background flag)
                      ) -> pd.DataFrame:
     "Stations indexed by code (str) with name, city, lon, lat (degree) and background (bool)."
@@ -290,22 +308,42 @@ def evaluate_stations(sc:dict, # the profile's `stations` section
     return table
 
 # %% ../nbs/12_stations.ipynb #d035b6f9
+def _open_runs(specs:list) -> dict:
+    "{name: Dataset} from `NAME=FILE` arguments, with a clear error for a missing '=', file or variable."
+    runs = {}
+    for r in specs:
+        name, eq, f = r.partition("=")
+        if not (eq and name and f): raise NoxnbError(f"--run {r!r}: expected NAME=CTM_OUTPUT.nc")
+        if not Path(f).is_file(): raise NoxnbError(f"--run {r!r}: {f}: no such file")
+        try: ds = xr.load_dataset(f)
+        except Exception as e: raise NoxnbError(f"--run {r!r}: {f}: not a readable netCDF file ({type(e).__name__})") from None
+        if "no2_surface" not in ds: raise NoxnbError(f"--run {r!r}: {f} has no no2_surface (ug m-3)")
+        runs[name] = ds
+    return runs
+
 def evaluate_stations_cli(argv:list|None=None, # command-line arguments after `noxnb evaluate-stations`
                          ) -> int:
     "Command line: score CTM surface NO2 runs against CNEMC stations (real files or the synthetic stations)."
-    p = argparse.ArgumentParser(prog="noxnb evaluate-stations", description=evaluate_stations_cli.__doc__)
-    p.add_argument("--cnemc", nargs="*", default=[], help="CNEMC daily files (or one quoted glob)")
-    p.add_argument("--station-list"); p.add_argument("--run", action="append", default=[], help="NAME=CTM_OUTPUT.nc")
-    p.add_argument("--synthetic", action="store_true"); p.add_argument("--profile", default="quick")
-    p.add_argument("--seed", type=int, default=0); p.add_argument("--out", default=None)
-    a = p.parse_args(argv); out = Path(a.out) if a.out else results_dir(a.profile) / "stations"; out.mkdir(parents=True, exist_ok=True)
+    p = argparse.ArgumentParser(prog="noxnb evaluate-stations", description=evaluate_stations_cli.__doc__,
+                                epilog="example: noxnb evaluate-stations --cnemc 'china_sites_2019*.csv' --station-list sites.csv --run prior=ctm.nc")
+    p.add_argument("--cnemc", nargs="*", default=[], help="CNEMC daily files (or one quoted glob); UTF-8 or GBK")
+    p.add_argument("--station-list", help="CNEMC station list CSV (code, name, city, lon, lat, flag)")
+    p.add_argument("--run", action="append", default=[], help="NAME=CTM_OUTPUT.nc with no2_surface (ug m-3); repeatable")
+    p.add_argument("--synthetic", action="store_true", help="the synthetic stations of the profile instead of files")
+    p.add_argument("--profile", default="quick", help="profile (default quick)"); p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default=None, help="output folder (default data_dir()/results/PROFILE/stations)")
+    a = p.parse_args(cli_argv(sys.argv[1:] if argv is None else argv))
+    out = check_output(a.out or results_dir(a.profile) / "stations", folder=True)
     if a.synthetic:
+        out.mkdir(parents=True, exist_ok=True)
         c = get_profile(a.profile); table = evaluate_stations(c.section("stations"), get_grid(c.domain), a.profile, a.seed, out)
     else:
         if not (a.cnemc and a.station_list and a.run): raise NoxnbError("give --cnemc, --station-list and at least one --run NAME=FILE (or --synthetic)")
-        files = a.cnemc[0] if len(a.cnemc) == 1 else a.cnemc
-        obs = harmonise_reference_state(read_cnemc(files)); st = read_station_list(a.station_list)
-        runs = {r.split("=", 1)[0]: xr.open_dataset(r.split("=", 1)[1]) for r in a.run}
+        runs = _open_runs(a.run)
+        obs = read_cnemc(a.cnemc[0] if len(a.cnemc) == 1 else a.cnemc)
+        if report_line(obs.attrs): print(f"noxnb evaluate-stations: warning: dropped {report_line(obs.attrs)}", file=sys.stderr)
+        obs, st = harmonise_reference_state(obs), read_station_list(a.station_list)
         table, series = score_runs(obs.sel(station=[s for s in obs.station.values if s in st.index]), st, runs)
+        out.mkdir(parents=True, exist_ok=True)
         with atomic_path(out / "station_scores.csv") as tmp: table.to_csv(tmp, index=False)
     print(table.query("kind == 'all'").to_string(index=False)); return 0

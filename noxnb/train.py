@@ -20,12 +20,12 @@ from . import dataset
 from .models import CVAE, MODEL_NAMES, build_model, count_parameters, predict_emissions
 
 # %% auto #0
-__all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight', 'gaussian_nll',
-           'kl_weight', 'batch_loss', 'setup_distributed', 'samples_path', 'open_split', 'make_loader', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'train_epoch', 'validate', 'run_meta',
-           'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'predict', 'train_cli',
-           'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model', 'default_prior', 'infer_cli',
-           'score_split', 'error_scores', 'prior_scores']
+__all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
+           'gaussian_nll', 'kl_weight', 'batch_loss', 'setup_distributed', 'samples_path', 'open_split', 'make_loader',
+           'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'train_epoch', 'validate', 'run_meta',
+           'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict',
+           'train_cli', 'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model',
+           'default_prior', 'infer_cli', 'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
@@ -166,14 +166,17 @@ def make_loader(data_dir, split:str, cfg:dict, rank:int=0, world:int=1, train:bo
 
 # %% ../nbs/08_train.ipynb #71f6d6dc
 def rng_state():
-    "RNG states of Python, NumPy, torch (and CUDA when present)."
-    s = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state())
+    "RNG states of Python, NumPy (as tensors: loadable with `weights_only=True`), torch (and CUDA when present)."
+    name, keys, pos, has_gauss, gauss = np.random.get_state()
+    s = dict(python=random.getstate(), numpy=(name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(gauss)),
+             torch=torch.get_rng_state())
     if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
 def set_rng_state(s:dict): # from `rng_state`
     "Restore the RNG states saved by `rng_state`."
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
+    name, keys, *rest = s['numpy']
+    random.setstate(s['python']); np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest)); torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
 def save_checkpoint(path:str|Path, model, opt, sched, state:dict):
@@ -181,10 +184,19 @@ def save_checkpoint(path:str|Path, model, opt, sched, state:dict):
     ck = dict(model=_unwrap(model).state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), state=state, rng=rng_state())
     with atomic_path(path) as tmp: torch.save(ck, tmp)
 
+def _load_weights_only(path:str|Path):
+    "Checkpoint contents with `weights_only=True` (tensors, numbers, strings, containers: no code runs from the file)."
+    import numpy._core.multiarray as _ma  # checkpoints written before the NumPy state became a tensor hold one uint32 array
+    safe = [_ma._reconstruct, np.ndarray, np.dtype, type(np.dtype(np.uint32))]
+    try:
+        with torch.serialization.safe_globals(safe): return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        msg = str(e).split('\n')[0][:300]
+        raise NoxnbError(f"{path}: not a readable checkpoint (only weights are loaded, never code: {msg})") from None
+
 def load_checkpoint(path:str|Path, model, opt=None, sched=None):
     "Load a checkpoint into `model` (and `opt`, `sched`), restore the RNG states; returns the training state."
-    try: ck = torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: raise NoxnbError(f"{path}: not a readable checkpoint ({e})") from e
+    ck = _load_weights_only(path)
     _unwrap(model).load_state_dict(ck['model'])
     if opt is not None: opt.load_state_dict(ck['opt'])
     if sched is not None: sched.load_state_dict(ck['sched'])
@@ -387,6 +399,22 @@ def _predict_tensor(model, x, norm, n_samples, device, batch=8):
     k = norm['target_scale']
     return torch.cat(mean).numpy() * k, (None if sig[0] is None else torch.cat(sig).numpy() * k)
 
+# %% ../nbs/08_train.ipynb #864cc5c0
+def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, lon), any regular grid (m s-1, m, K)
+                     columns:xr.Dataset, # daily composite (time, lat, lon)
+                     where:str='meteorology'): # the file(s), for the messages
+    "`meteo` bilinearly interpolated to the cells of `columns`, after checking it covers their box and days."
+    lat, lon, mla, mlo = columns.lat.values, columns.lon.values, np.sort(meteo.lat.values), np.sort(meteo.lon.values)
+    tol = lambda a: 0.5 * float(np.median(np.diff(a))) if len(a) > 1 else 0.
+    if lat.min() < mla[0] - tol(mla) or lat.max() > mla[-1] + tol(mla) or lon.min() < mlo[0] - tol(mlo) or lon.max() > mlo[-1] + tol(mlo):
+        raise NoxnbError(f"{where}: covers lat {mla[0]:g}..{mla[-1]:g}, lon {mlo[0]:g}..{mlo[-1]:g}; the columns need "
+                         f"lat {lat.min():g}..{lat.max():g}, lon {lon.min():g}..{lon.max():g}")
+    if 'time' in meteo.dims and 'time' in columns.dims:
+        days, mdays = pd.DatetimeIndex(columns.time.values).normalize(), pd.DatetimeIndex(meteo.time.values).normalize()
+        miss = [str(d.date()) for d in days.dropna().unique() if d not in set(mdays)]
+        if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
+    return dataset._on_grid(meteo, lat, lon)
+
 # %% ../nbs/08_train.ipynb #6df4ec53
 def predict(run_dir:str|Path, # run folder written by `fit`
             columns:xr.Dataset, # daily composite: no2_trop (mol m-2), valid; dims (time, lat, lon), any grid
@@ -402,7 +430,7 @@ def predict(run_dir:str|Path, # run folder written by `fit`
                          "returns zero everywhere: give prior emissions (--prior FILE)")
     g = model_grid(columns, meta['res_deg'])
     cols = columns if g is None else regrid_columns(columns, g)
-    x = dataset.make_inputs(cols, meteo, prior, meta['norm'])
+    x = dataset.make_inputs(cols, meteo_on_columns(meteo, cols), prior, meta['norm'])
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
@@ -419,7 +447,8 @@ def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
 
 # %% ../nbs/08_train.ipynb #aa4fcbd4
 def _train_parser():
-    p = argparse.ArgumentParser(prog='noxnb train', description='Train an emission model on a built dataset.')
+    p = argparse.ArgumentParser(prog='noxnb train', description='Train an emission model on a built dataset.',
+                                epilog='example: noxnb train --model smaat-unet --data data/results/quick/dataset --out runs/unet --epochs 2')
     p.add_argument('--model', required=True, choices=MODEL_NAMES)
     p.add_argument('--data', required=True, help='dataset folder (samples.nc, norm.json) from `noxnb simulate`')
     p.add_argument('--out', required=True, help='run folder (created; resumed when it holds last.pt)')
@@ -436,11 +465,15 @@ def _train_parser():
 
 def train_cli(argv:list|None=None): # command-line arguments (default sys.argv[1:])
     "`noxnb train`: train one model; prints the run summary as JSON. Returns the exit status."
-    a = vars(_train_parser().parse_args(argv))
+    from noxnb.core import cli_argv
+    a = vars(_train_parser().parse_args(cli_argv(sys.argv[1:] if argv is None else argv)))
     name, data, out, prof, quiet = (a.pop(k) for k in ('model', 'data', 'out', 'profile', 'no_progress'))
-    try: summary = fit(name, data, out, train_config(get_profile(prof), **a), progress=not quiet)
+    from noxnb.core import check_output
+    try:
+        check_output(out, [data], folder=True)
+        summary = fit(name, data, out, train_config(get_profile(prof), **a), progress=not quiet)
     except NoxnbError as e:
-        print(f'noxnb train: error: {e}', file=sys.stderr); return 2
+        print(f'noxnb train: error: {e}', file=sys.stderr); return e.exit_code
     if int(os.environ.get('RANK', 0)) == 0: print(json.dumps(summary))
     return 0
 
@@ -453,18 +486,36 @@ def _load(path, what):
     try: return xr.load_dataset(path)
     except Exception as e: raise NoxnbError(f"{path}: cannot read the {what} file ({e})") from e
 
+PLAUSIBLE = dict(no2_trop=(-1e-3, 1e-2), u=(-100., 100.), v=(-100., 100.), pblh=(0., 1e4), t2m=(150., 350.),
+                 emissions=(-1e-6, 1e-3))  # mol m-2, m s-1, m, K, mol m-2 s-1
+
+def check_plausible(ds:xr.Dataset, # Dataset with some of the variables of PLAUSIBLE
+                    where:str, # the file(s), for the message
+                    mask=None): # bool DataArray: only these values are checked (e.g. valid cells)
+    "`ds`, after checking every value of the variables in PLAUSIBLE lies in its bounds (NaN ignored); else NoxnbError."
+    for k, (lo, hi) in PLAUSIBLE.items():
+        if k not in ds: continue
+        a = ds[k] if mask is None else ds[k].where(mask)
+        bad = ((a < lo) | (a > hi)).sum().item()
+        if bad: raise NoxnbError(f"{where}: {bad} value(s) of {k} outside the plausible {lo:g}..{hi:g} {ds[k].attrs.get('units', '')}"
+                                 f" (range {float(a.min()):.3g}..{float(a.max()):.3g})")
+    return ds
+
 def read_meteo_files(paths:list): # noxnb meteorology netCDF, or ERA5 single/pressure-level files
-    "Meteorology with u, v (m s-1), pblh (m), t2m (K) from a noxnb meteo file or ERA5 files."
+    "Meteorology with u, v (m s-1), pblh (m), t2m (K) from a noxnb meteo file or ERA5 files, checked for plausible values."
     first = _load(paths[0], 'meteorology')
-    if len(paths) == 1 and all(k in first for k in METEO_VARS): return first
+    if len(paths) == 1 and all(k in first for k in METEO_VARS): return check_plausible(first, paths[0])
     from noxnb import meteo
-    return meteo.read_era5([str(p) for p in paths])
+    return check_plausible(meteo.read_era5([str(p) for p in paths]), ', '.join(map(str, paths)))
 
 def read_columns(path): # daily composite netCDF
     "Gridded columns no2_trop (mol m-2) and valid, with a time dimension."
     c = _load(path, 'columns')
     missing = [k for k in ('no2_trop', 'valid') if k not in c]
     if missing: raise NoxnbError(f"{path}: columns file lacks {missing} (expected a daily composite from `noxnb grid-s5p`)")
+    ok = c.valid.astype(bool) & np.isfinite(c.no2_trop)
+    if not ok.any(): raise NoxnbError(f"{path}: no valid cell (every column is missing or flagged): nothing to infer from")
+    check_plausible(c[['no2_trop']], path, ok)
     return c if 'time' in c.no2_trop.dims else c.expand_dims('time') if 'time' in c.coords else \
         c.expand_dims(time=[np.datetime64('NaT')])
 
@@ -500,9 +551,10 @@ def default_prior(columns:xr.Dataset, # daily composite (time, lat, lon)
 
 # %% ../nbs/08_train.ipynb #81ed1e93
 def _infer_parser():
-    p = argparse.ArgumentParser(prog='noxnb infer', description='Daily NOx emissions from gridded NO2 columns.')
+    p = argparse.ArgumentParser(prog='noxnb infer', description='Daily NOx emissions from gridded NO2 columns.',
+                                epilog='example: noxnb infer --columns day.nc --meteo ERA5-sl.nc ERA5-pl.nc --method flux-divergence --out e.nc')
     p.add_argument('--model', help='run folder (default: best model of the last reproduction of --profile)')
-    p.add_argument('--profile', default='quick')
+    p.add_argument('--profile', default='quick', help='profile of the best model to use when --model is not given (default quick)')
     p.add_argument('--columns', required=True, help='daily composite netCDF (no2_trop, valid)')
     p.add_argument('--meteo', required=True, nargs='+', help='ERA5 files or one noxnb meteorology file')
     p.add_argument('--prior', help='prior emissions netCDF (emissions, mol m-2 s-1); default: the embedded inventory inside China, the CoCO2 catalogue\'s power plants elsewhere')
@@ -515,15 +567,17 @@ def _infer_parser():
 
 def infer_cli(argv:list|None=None): # command-line arguments (default sys.argv[1:])
     "`noxnb infer`: write emissions (and emissions_sigma for the CVAE) on the grid of the columns. Returns the exit status."
-    a = _infer_parser().parse_args(argv)
+    from noxnb.core import check_output, cli_argv
+    a = _infer_parser().parse_args(cli_argv(sys.argv[1:] if argv is None else argv))
     try:
+        check_output(a.out, [a.columns, *a.meteo, *([a.prior] if a.prior else []), *([a.model] if a.model else [])])
         cols, met = read_columns(a.columns), read_meteo_files(a.meteo)
-        prior, what = (_load(a.prior, 'prior'), a.prior) if a.prior else \
+        prior, what = (check_plausible(_load(a.prior, 'prior'), a.prior), a.prior) if a.prior else \
             (None, 'none (--no-prior): prior channel 0') if a.no_prior else default_prior(cols)
         if not a.prior: print(f'noxnb infer: no --prior given: assuming {what}', file=sys.stderr)
         out = _infer(a, cols, met, prior)
     except NoxnbError as e:
-        print(f'noxnb infer: error: {e}', file=sys.stderr); return 2
+        print(f'noxnb infer: error: {e}', file=sys.stderr); return e.exit_code
     to_netcdf_atomic(out.squeeze('time') if out.sizes.get('time') == 1 else out, a.out)
     print(f'noxnb infer: wrote {a.out}', file=sys.stderr)
     return 0
@@ -532,7 +586,7 @@ def _infer(a, cols, met, prior):
     "Emissions from a baseline (`--method`) or a trained model."
     if a.method:
         from noxnb import baselines
-        res = baselines.infer_baseline(a.method, cols, met, prior, daily=not a.time_mean)
+        res = baselines.infer_baseline(a.method, cols, meteo_on_columns(met, cols, ', '.join(a.meteo)), prior, daily=not a.time_mean)
         return (res.to_dataset(name='emissions') if isinstance(res, xr.DataArray) else res).assign_attrs(method=a.method)
     return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device)
 

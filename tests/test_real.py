@@ -38,10 +38,11 @@ def test_zip_without_nc_is_refused(tmp_path):
         tok = real.cdse_token("user", "secret", srv.urls["token_url"])
         with pytest.raises(NoxnbError, match="no .nc"): real.fetch_product(srv.products[pid], tmp_path, tok, srv.urls["download"])
 
-def test_download_cli_era5(tmp_path):
+def test_download_cli_era5(tmp_path, monkeypatch):
+    monkeypatch.setenv("CDSAPI_KEY", "cds-test-key")   # the key from the environment, never the command line
     with real.MockDataServer() as srv:
         assert real.download_cli(["era5", "--date", "2021-07-25", "--region", "ncp", "--out", str(tmp_path),
-                                  "--cds-url", srv.url + "/cds", "--cds-key", "cds-test-key"]) == 0
+                                  "--cds-url", srv.url + "/cds"]) == 0
     with xr.open_dataset(tmp_path / "ERA5-sl-20210725.nc") as ds:
         assert ds.blh.dims == ("valid_time", "latitude", "longitude") and ds.latitude[0] > ds.latitude[-1]
 
