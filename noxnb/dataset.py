@@ -130,7 +130,9 @@ def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN
                      )->np.ndarray: # ln(max(a, floor)/ref) for a log channel, else `a`
     "The channel before standardisation: the log transform recorded in norm['transform'], if any."
     t = norm.get('transform', {}).get(channel)
-    return a if t is None else np.log(np.maximum(a, np.float32(t['floor'])) / np.float32(t['ref']))
+    if t is None: return a
+    if t.get('missing') is not None: a = np.where(np.isnan(a), np.float32(t['missing']), a)  # a missing prior is no prior
+    return np.log(np.maximum(a, np.float32(t['floor'])) / np.float32(t['ref']))
 
 def normalise(fields:xr.Dataset, # INPUT_CHANNELS with dims (sample or time, lat, lon), physical units
               norm:dict, # statistics from `norm_stats` (norm.json)
@@ -178,7 +180,7 @@ def norm_stats(ds:xr.Dataset, # samples: INPUT_CHANNELS, emissions, split (sampl
     mean = {k: float(tr[k].astype('float64').mean()) for k in METEO_CHANNELS}
     std = {k: max(float(tr[k].astype('float64').std()), 1e-30) for k in mean}
     tc, mean['no2_trop'], std['no2_trop'] = _log_stats(tr.no2_trop, LOG_FLOORS['no2_trop'], col_ref)
-    tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0]
+    tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0] | dict(missing=0.)
     for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., 1.)).items(): mean[k], std[k] = m, s
     return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=dict(no2_trop=tc, prior=tp),
                 target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})
