@@ -10,9 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['HEADS', 'ADD_INIT', 'SIGMA_FLOOR', 'MODEL_NAMES', 'SeparableConv', 'double_conv', 'CBAM', 'pad_to_multiple',
-           'emission_head', 'init_head', 'EmissionUNet', 'count_parameters', 'kl_standard_normal', 'cvae_sigma', 'CVAE',
-           'predict_emissions', 'build_model']
+__all__ = ['HEADS', 'ADD_INIT', 'ADD_GAIN', 'SIGMA_FLOOR', 'MODEL_NAMES', 'SeparableConv', 'double_conv', 'CBAM',
+           'pad_to_multiple', 'emission_head', 'init_head', 'EmissionUNet', 'count_parameters', 'kl_standard_normal',
+           'cvae_sigma', 'CVAE', 'predict_emissions', 'build_model']
 
 # %% ../nbs/07_models.ipynb #80f6c635
 class SeparableConv(nn.Module):
@@ -64,6 +64,8 @@ def pad_to_multiple(x:torch.Tensor, # (N, C, H, W)
 # %% ../nbs/07_models.ipynb #0dab811d
 HEADS = {'softplus': 1, 'prior-ratio': 1, 'prior-ratio-add': 2}  # raw output channels of each head
 ADD_INIT = 1e-4  # untrained additive part of 'prior-ratio-add', as a fraction of `scale` (1)
+ADD_GAIN = 10.   # z₂ = ADD_GAIN × the convolution's output: Adam moves a parameter by ~lr per step whatever its gradient, so
+                 # from softplus⁻¹(1e-4) ≈ −9.2 an ungained z₂ would need thousands of steps to create emissions
 
 def emission_head(z:torch.Tensor, # raw network output (N, HEADS[head], H, W)
                   head:str, # 'softplus', 'prior-ratio' or 'prior-ratio-add'
@@ -76,7 +78,7 @@ def emission_head(z:torch.Tensor, # raw network output (N, HEADS[head], H, W)
     if prior is None and head == 'prior-ratio': raise ValueError("head 'prior-ratio' needs the prior emissions")
     p = torch.zeros_like(z[:, :1]) if prior is None else prior.clamp_min(0)
     ratio = p * torch.exp(z[:, :1].clamp(-max_log_ratio, max_log_ratio))
-    return ratio if head == 'prior-ratio' else ratio + scale * F.softplus(z[:, 1:2])
+    return ratio if head == 'prior-ratio' else ratio + scale * F.softplus(ADD_GAIN * z[:, 1:2])
 
 def init_head(conv:nn.Conv2d, # the last 1×1 convolution, HEADS[head] (+ extra) output channels
               head:str): # output head
@@ -84,7 +86,7 @@ def init_head(conv:nn.Conv2d, # the last 1×1 convolution, HEADS[head] (+ extra)
     if head == 'softplus': return conv
     nn.init.zeros_(conv.weight); nn.init.zeros_(conv.bias)
     if head == 'prior-ratio-add':
-        with torch.no_grad(): conv.bias[1] = math.log(math.expm1(ADD_INIT))  # softplus(bias) = ADD_INIT
+        with torch.no_grad(): conv.bias[1] = math.log(math.expm1(ADD_INIT)) / ADD_GAIN  # softplus(ADD_GAIN · bias) = ADD_INIT
     return conv
 
 # %% ../nbs/07_models.ipynb #59cfe000

@@ -120,14 +120,20 @@ def _errors(pred, y, w, cells):
     pool = lambda a: F.avg_pool2d(a, cells, ceil_mode=True) if cells > 1 else a
     return masked_mean((pred - y)**2, w), ((pool(pred) - pool(y))**2).mean(), ((pred - y).sum((1, 2, 3))**2).mean()
 
+def _relative(pred, y, prior, w, cells):
+    "(grid, coarse, total) errors of `pred` divided by the prior's (floored at 1e-6 × those of a zero prediction)."
+    e, e0, ez = _errors(pred, y, w, cells), _errors(prior, y, w, cells), _errors(torch.zeros_like(y), y, w, cells)
+    return torch.stack([a / torch.maximum(b, 1e-6 * z).clamp_min(1e-30) for a, b, z in zip(e, e0, ez)])
+
 def skill_terms(pred:torch.Tensor, # emissions (N, 1, H, W), normalised units
                 y:torch.Tensor, # truth (N, 1, H, W)
                 prior:torch.Tensor, # prior (N, 1, H, W), 0 where it was dropped
                 w:torch.Tensor, # pixel weights of the grid term (N, 1, H, W)
                 cells:int=4): # coarsening factor (cells)
-    "(grid, coarse, total) errors of `pred`, each divided by the prior's: 1 for the prior, 0 for the truth."
-    e, e0, ez = _errors(pred, y, w, cells), _errors(prior, y, w, cells), _errors(torch.zeros_like(y), y, w, cells)
-    return tuple(a / torch.maximum(b, 1e-6 * z).clamp_min(1e-30) for a, b, z in zip(e, e0, ez))
+    "(grid, coarse, total) errors of `pred`, each divided by the prior's: 1 for the prior, 0 for the truth; samples with and without a prior normalised apart, weighted by their numbers."
+    has = prior.flatten(1).amax(1) > 0
+    parts = [g.float().mean() * _relative(pred[g], y[g], prior[g], w[g], cells) for g in (has, ~has) if g.any()]
+    return tuple(sum(parts))
 
 def batch_loss(model, batch:dict, cfg:dict, kl_w:float=1.):
     "Loss of one batch (normalised units) and its parts: grid + coarse_weight·coarse + total_weight·total (+ CVAE NLL + kl_w × KL)."
