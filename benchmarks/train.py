@@ -4,16 +4,19 @@ Prints one JSON object as its last line:
   train_samples_per_s     training samples (patches) per second, quick-profile model, patch and batch size
   infer_s_per_china_day   seconds for one full-China 0.25° day (160 × 280 cells), quick-profile model, no_grad
   infer_s_per_china_day_paper_model   the same with the paper-profile model
+  loader_s_per_batch      seconds to assemble one training batch (quick patch and batch size) from a toy dataset of
+                          40 x 40 cells and 864 samples (576 training days), through make_loader/PatchDataset
   device, threads, and the configurations used.
-Synthetic tensors (no data loading); median over repeated steps after a warm-up.
+Synthetic tensors (no data loading) for the model steps, median over repeated steps after a warm-up; the loader is
+timed over one whole training epoch.
 Usage: python benchmarks/train.py [--device cpu|cuda] [--steps N] [--tiny]
 """
-import argparse, json, statistics, time
+import argparse, json, statistics, tempfile, time
 import torch
 from noxnb.core import get_profile
 from noxnb.grid import get_grid
 from noxnb.models import build_model
-from noxnb.train import train_config
+from noxnb.train import make_loader, toy_dataset, train_config
 from noxnb import dataset
 
 def _sync(dev):
@@ -46,6 +49,13 @@ def infer_time(c, dev, steps, nch, shape=None):
     prior = torch.rand_like(x[:, :1])
     return _timed(lambda: m(x, prior), dev, steps)
 
+def loader_time(c, n=864):
+    "Seconds per training batch of `make_loader` over one epoch of a 40 x 40-cell toy dataset of `n` samples."
+    with tempfile.TemporaryDirectory() as tmp:
+        ld = make_loader(toy_dataset(tmp, n=n, shape=(40, 40)), 'train', c)
+        t = time.perf_counter(); n = sum(1 for _ in ld)
+        return (time.perf_counter() - t) / n
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--device'); p.add_argument('--steps', type=int, default=10)
     p.add_argument('--tiny', action='store_true', help='smoke test: tiny models, patches and maps (seconds on a CPU)')
@@ -56,6 +66,7 @@ if __name__ == '__main__':
     shape = (32, 32) if a.tiny else None
     nch = len(dataset.INPUT_CHANNELS)
     out = dict(train_samples_per_s=round(train_speed(q, dev, a.steps, nch), 2),
+               loader_s_per_batch=round(loader_time(q, 64 if a.tiny else 864), 5),
                infer_s_per_china_day=round(infer_time(q, dev, a.steps, nch, shape), 4),
                infer_s_per_china_day_paper_model=round(infer_time(pp, dev, max(3, a.steps // 3), nch, shape), 4),
                train_samples_per_s_paper_model=round(train_speed(pp, dev, max(3, a.steps // 3), nch), 2),

@@ -15,11 +15,12 @@ from .core import get_profile, results_dir, atomic_path, to_netcdf_atomic, save_
 from .grid import Grid, get_grid, regrid_conservative, plot_map
 
 # %% auto #0
-__all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'overpass_hours', 'at_overpass', 'daily_mean',
-           'doy_features', 'input_fields', 'normalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list',
-           'task_days', 'task_seed', 'truth_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path',
-           'real_stages', 'domain_grid', 'overpass_out_hours', 'world_emissions', 'simulate_world', 'observe_world',
-           'simulate_chunk', 'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
+__all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS', 'overpass_hours', 'at_overpass',
+           'daily_mean', 'doy_features', 'input_fields', 'transform_channel', 'normalise', 'normalised_value',
+           'denormalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list', 'task_days', 'task_seed',
+           'truth_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid',
+           'overpass_out_hours', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
+           'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'prior', 'doy_sin', 'doy_cos')
@@ -116,34 +117,73 @@ def input_fields(columns:xr.Dataset, # daily composite: no2_trop (mol m-2), vali
     return out[list(INPUT_CHANNELS)]
 
 # %% ../nbs/06_dataset.ipynb #87ff6bed
+LOG_FLOORS = dict(no2_trop=0.1, prior=1e-3)  # floor of each log channel as a fraction of its ref (1)
+
 def _maps(da:xr.DataArray, shape:tuple)->np.ndarray:
     "Values of `da` as (N, H, W) float32; per-sample scalars are broadcast over the map."
     a = np.asarray(da.values, dtype='float32')
     return np.broadcast_to(a[:, None, None], shape) if a.ndim == 1 else a
 
+def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN kept)
+                      channel:str, # a name of INPUT_CHANNELS
+                      norm:dict, # statistics from `norm_stats`
+                     )->np.ndarray: # ln(max(a, floor)/ref) for a log channel, else `a`
+    "The channel before standardisation: the log transform recorded in norm['transform'], if any."
+    t = norm.get('transform', {}).get(channel)
+    if t is None: return a
+    if t.get('missing') is not None: a = np.where(np.isnan(a), np.float32(t['missing']), a)  # a missing prior is no prior
+    return np.log(np.maximum(a, np.float32(t['floor'])) / np.float32(t['ref']))
+
 def normalise(fields:xr.Dataset, # INPUT_CHANNELS with dims (sample or time, lat, lon), physical units
               norm:dict, # statistics from `norm_stats` (norm.json)
-             )->np.ndarray: # (N, C, H, W) float32: (x − mean)/std, missing columns 0
-    "Stack the input channels in the order of INPUT_CHANNELS and normalise them."
+             )->np.ndarray: # (N, C, H, W) float32: (transformed x − mean)/std, missing columns 0
+    "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels and standardise."
     lead = [d for d in fields.no2_trop.dims if d not in ('lat', 'lon')]
     f = fields.transpose(*lead, 'lat', 'lon')
-    x = np.stack([_maps(f[k], f.no2_trop.shape) for k in INPUT_CHANNELS], 1)
+    x = np.stack([transform_channel(_maps(f[k], f.no2_trop.shape), k, norm) for k in INPUT_CHANNELS], 1)
     mean, std = (np.array([norm[s][k] for k in INPUT_CHANNELS], 'float32')[None, :, None, None] for s in ('mean', 'std'))
     return np.nan_to_num((x - mean) / std, nan=0.).astype('float32')
 
+def normalised_value(value:float, # a physical value of `channel` (its units), e.g. 0 for "no prior"
+                     channel:str, # a name of INPUT_CHANNELS
+                     norm:dict, # statistics from `norm_stats`
+                    )->float: # the value the model sees
+    "The normalised input value of one physical value of a channel."
+    return float((transform_channel(np.float32(value), channel, norm) - norm['mean'][channel]) / norm['std'][channel])
+
+def denormalise(xn, # normalised values of `channel` (numpy array or torch tensor)
+                channel:str, # a name of INPUT_CHANNELS
+                norm:dict, # statistics from `norm_stats`
+               ): # physical units; a log channel at its floor gives 0
+    "Inverse of `normalise` for one channel (values clipped at a log channel's floor come back as 0)."
+    v = xn * norm['std'][channel] + norm['mean'][channel]
+    t = norm.get('transform', {}).get(channel)
+    if t is None: return v
+    at_floor = v <= np.log(t['floor'] / t['ref']) + 1e-4
+    return (v.exp() if torch.is_tensor(v) else np.exp(v)) * t['ref'] * ~at_floor
+
 # %% ../nbs/06_dataset.ipynb #8fe17efa
+def _log_stats(a:xr.DataArray, floor_frac:float, ref:float)->tuple:
+    "(transform, mean, std) of a log channel: floor = floor_frac × ref, mean/std of its log values (NaN skipped)."
+    if not ref > 0: raise NoxnbError(f"channel '{a.name}': its reference value must be > 0 for a log channel, got {ref}")
+    t = dict(kind='log', floor=floor_frac * ref, ref=ref)
+    la = np.log(np.maximum(a.values.astype('float64'), t['floor']) / ref)
+    return t, float(np.nanmean(la)), max(float(np.nanstd(la)), 1e-30)
+
 def norm_stats(ds:xr.Dataset, # samples: INPUT_CHANNELS, emissions, split (sample)
-              )->dict: # {'mean': {channel: …}, 'std': {…}, 'target_scale': …, 'units': {…}, …}
-    "Normalisation statistics from the training samples only; the prior and the target share the RMS of the truth."
+              )->dict: # {'mean': {channel: …}, 'std': {…}, 'transform': {…}, 'target_scale': …, 'units': {…}, …}
+    "Normalisation statistics from the training samples only: log column and prior channels, linear target (RMS of the truth)."
     tr = ds.isel(sample=np.flatnonzero(ds.split.values == 'train'))
     if tr.sizes['sample'] == 0: raise NoxnbError("no training samples to compute normalisation statistics from")
-    scale = float(np.sqrt((tr[TARGET].astype('float64') ** 2).mean()))
-    mean = {k: float(tr[k].astype('float64').mean()) for k in ('no2_trop', 'u', 'v', 'pblh', 't2m')}
+    rms = lambda a: float(np.sqrt((a.astype('float64') ** 2).mean()))
+    scale, col_ref = rms(tr[TARGET]), float(tr.no2_trop.astype('float64').mean())
+    mean = {k: float(tr[k].astype('float64').mean()) for k in METEO_CHANNELS}
     std = {k: max(float(tr[k].astype('float64').std()), 1e-30) for k in mean}
-    for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., scale)).items():
-        mean[k], std[k] = m, s
-    return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, target_scale=scale,
-                n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})
+    tc, mean['no2_trop'], std['no2_trop'] = _log_stats(tr.no2_trop, LOG_FLOORS['no2_trop'], col_ref)
+    tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0] | dict(missing=0.)
+    for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., 1.)).items(): mean[k], std[k] = m, s
+    return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=dict(no2_trop=tc, prior=tp),
+                target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})
 
 # %% ../nbs/06_dataset.ipynb #f89e0e21
 def make_inputs(columns_ds:xr.Dataset, # daily composite: no2_trop (mol m-2), valid, dims (time, lat, lon); any grid
@@ -451,7 +491,7 @@ class PatchDataset(torch.utils.data.Dataset):
                  split:str, # 'train' | 'val' | 'test'
                  patch:int|None=None, # patch size (cells); None: whole maps
                  seed:int=0, # seed of the patch positions (with the epoch and the sample index)
-                 max_in_memory:float=2e9): # (bytes) the split is loaded into memory when smaller
+                 max_in_memory:float=2e9): # (bytes) the split is loaded into memory (normalised once) when smaller
         if split not in SPLITS: raise NoxnbError(f"split must be one of {SPLITS}, got {split!r}")
         self.path = None if isinstance(path_or_ds, xr.Dataset) else Path(path_or_ds)
         ds = _open_samples(self.path) if self.path else path_or_ds
@@ -461,8 +501,8 @@ class PatchDataset(torch.utils.data.Dataset):
             raise NoxnbError(f"patch {patch} does not fit maps of {ds.no2_trop.shape[1:]} cells")
         self.shape, self.patch, self.seed, self.epoch, self._pid = ds.no2_trop.shape[1:], patch, seed, 0, os.getpid()
         small = self.path is None or ds.nbytes * len(self.index) / ds.sizes['sample'] < max_in_memory
-        self._ds, self._lazy = (ds.isel(sample=self.index).load() if small else None), not small
-        if small: self.index = np.arange(len(self.index))
+        self._ds, self._lazy = None, not small
+        self._arrays = _split_arrays(ds.isel(sample=self.index).load(), self.norm) if small else None
 
     def __len__(self): return len(self.index)
 
@@ -471,19 +511,27 @@ class PatchDataset(torch.utils.data.Dataset):
         self.epoch = epoch
 
 # %% ../nbs/06_dataset.ipynb #9930846a
+def _split_arrays(s:xr.Dataset, # the samples of one split, in memory
+                  norm:dict, # statistics (norm.json)
+                 )->dict: # {'x': (N,C,H,W), 'y', 'prior', 'mask': (N,1,H,W)} float32 numpy, NaN → 0
+    "The tensors of every sample of a split, computed once: normalised inputs, target and prior in target-scale units, mask."
+    k, t = norm['target_scale'], lambda a: np.nan_to_num(np.asarray(a, 'float32'))[:, None]
+    return dict(x=normalise(s, norm), y=t(s[TARGET].values / k), prior=t(s.prior.values / k), mask=t(s.valid.values))
+
 @patch_to(PatchDataset)
 def _data(self)->xr.Dataset:
-    "The samples: in memory, or the file opened once per process (safe with DataLoader workers)."
-    if self._lazy and (self._ds is None or self._pid != os.getpid()): self._ds, self._pid = _open_samples(self.path), os.getpid()
+    "The samples file, opened once per process (safe with DataLoader workers); only for a split too large for memory."
+    if self._ds is None or self._pid != os.getpid(): self._ds, self._pid = _open_samples(self.path), os.getpid()
     return self._ds
 
 @patch_to(PatchDataset)
 def __getitem__(self, i:int)->dict:
     "Sample `i` on its patch: normalised inputs, target and prior in target-scale units, observed-column mask."
     ly, lx = _patch_window(self.shape, self.patch, np.random.default_rng([self.seed, self.epoch, i]))
+    if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
+        return {n: torch.from_numpy(np.ascontiguousarray(a[i, :, ly, lx])) for n, a in self._arrays.items()}
     s = self._data().isel(sample=[self.index[i]], lat=ly, lon=lx).load()
-    k, t = self.norm['target_scale'], lambda a: torch.from_numpy(np.nan_to_num(np.asarray(a, 'float32')))
-    return dict(x=t(normalise(s, self.norm)[0]), y=t(s[TARGET].values / k), prior=t(s.prior.values / k), mask=t(s.valid.values))
+    return {n: torch.from_numpy(a[0]) for n, a in _split_arrays(s, self.norm).items()}
 
 # %% ../nbs/06_dataset.ipynb #824b8e5f
 def simulate_cli(argv:list|None=None)->int:

@@ -10,8 +10,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['MODEL_NAMES', 'SeparableConv', 'double_conv', 'CBAM', 'pad_to_multiple', 'emission_head', 'EmissionUNet',
-           'count_parameters', 'kl_standard_normal', 'CVAE', 'predict_emissions', 'build_model']
+__all__ = ['HEADS', 'ADD_INIT', 'ADD_GAIN', 'SIGMA_FLOOR', 'MODEL_NAMES', 'SeparableConv', 'double_conv', 'CBAM',
+           'pad_to_multiple', 'emission_head', 'init_head', 'EmissionUNet', 'count_parameters', 'kl_standard_normal',
+           'cvae_sigma', 'CVAE', 'predict_emissions', 'build_model']
 
 # %% ../nbs/07_models.ipynb #80f6c635
 class SeparableConv(nn.Module):
@@ -61,17 +62,32 @@ def pad_to_multiple(x:torch.Tensor, # (N, C, H, W)
     return (F.pad(x, (0, pw, 0, ph), mode='replicate') if ph or pw else x), (h, w)
 
 # %% ../nbs/07_models.ipynb #0dab811d
-def emission_head(z:torch.Tensor, # raw network output (N, 1, H, W)
-                  head:str, # 'softplus' or 'prior-ratio'
-                  scale:float|torch.Tensor=1.0, # typical emission (target units, e.g. mol m-2 s-1) for 'softplus'
-                  prior:torch.Tensor|None=None, # prior emissions (N, 1, H, W), target units, for 'prior-ratio'
-                  max_log_ratio:float=5.): # clamp of the log-ratio
+HEADS = {'softplus': 1, 'prior-ratio': 1, 'prior-ratio-add': 2}  # raw output channels of each head
+ADD_INIT = 1e-4  # untrained additive part of 'prior-ratio-add', as a fraction of `scale` (1)
+ADD_GAIN = 10.   # z₂ = ADD_GAIN × the convolution's output: Adam moves a parameter by ~lr per step whatever its gradient, so
+                 # from softplus⁻¹(1e-4) ≈ −9.2 an ungained z₂ would need thousands of steps to create emissions
+
+def emission_head(z:torch.Tensor, # raw network output (N, HEADS[head], H, W)
+                  head:str, # 'softplus', 'prior-ratio' or 'prior-ratio-add'
+                  scale:float|torch.Tensor=1.0, # typical emission (target units, e.g. mol m-2 s-1) of the softplus parts
+                  prior:torch.Tensor|None=None, # prior emissions (N, 1, H, W), target units; None: 0 ('prior-ratio-add')
+                  max_log_ratio:float=5.): # clamp of the log-ratio (1)
     "Map the network output to non-negative emissions."
-    if head == 'softplus': return scale * F.softplus(z)
-    if head == 'prior-ratio':
-        if prior is None: raise ValueError("head 'prior-ratio' needs the prior emissions")
-        return prior.clamp_min(0) * torch.exp(z.clamp(-max_log_ratio, max_log_ratio))
-    raise ValueError(f"unknown output head {head!r}: use 'softplus' or 'prior-ratio'")
+    if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
+    if head == 'softplus': return scale * F.softplus(z[:, :1])
+    if prior is None and head == 'prior-ratio': raise ValueError("head 'prior-ratio' needs the prior emissions")
+    p = torch.zeros_like(z[:, :1]) if prior is None else prior.clamp_min(0)
+    ratio = p * torch.exp(z[:, :1].clamp(-max_log_ratio, max_log_ratio))
+    return ratio if head == 'prior-ratio' else ratio + scale * F.softplus(ADD_GAIN * z[:, 1:2])
+
+def init_head(conv:nn.Conv2d, # the last 1×1 convolution, HEADS[head] (+ extra) output channels
+              head:str): # output head
+    "Initialise the last convolution so an untrained model returns its prior (ratio heads); returns `conv`."
+    if head == 'softplus': return conv
+    nn.init.zeros_(conv.weight); nn.init.zeros_(conv.bias)
+    if head == 'prior-ratio-add':
+        with torch.no_grad(): conv.bias[1] = math.log(math.expm1(ADD_INIT)) / ADD_GAIN  # softplus(ADD_GAIN · bias) = ADD_INIT
+    return conv
 
 # %% ../nbs/07_models.ipynb #59cfe000
 class EmissionUNet(nn.Module):
@@ -86,6 +102,7 @@ class EmissionUNet(nn.Module):
                  latent:int=0, # latent channels injected at the bottleneck (CVAE decoder)
                  kernels_per_layer:int=2, reduction:int=16):
         super().__init__()
+        if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
         self.depth, self.head, self.latent = depth, head, latent
         dc = lambda a, b, m=None: double_conv(a, b, m, separable, kernels_per_layer)
         ch = [width * 2**k for k in range(depth)] + [width * 2**(depth - 1)]  # encoder outputs, bottleneck last
@@ -94,8 +111,7 @@ class EmissionUNet(nn.Module):
         self.att = nn.ModuleList([CBAM(c, reduction) if attention else nn.Identity() for c in ch])
         self.inject = nn.Conv2d(ch[-1] + latent, ch[-1], 1) if latent else None
         self.up = nn.ModuleList([dc(2 * ch[k], ch[k - 1] if k else ch[0], ch[k]) for k in reversed(range(depth))])
-        self.outc = nn.Conv2d(ch[0], out_channels, 1)
-        if head == 'prior-ratio': nn.init.zeros_(self.outc.weight); nn.init.zeros_(self.outc.bias)  # fresh net = prior
+        self.outc = init_head(nn.Conv2d(ch[0], HEADS[head] + out_channels - 1, 1), head)  # fresh ratio net = prior
         self.register_buffer('scale', torch.ones(()))  # typical emission, target units
 
     def features(self, x, z=None):
@@ -112,9 +128,9 @@ class EmissionUNet(nn.Module):
     def forward(self, x, prior=None, z=None):
         "Emissions (N, 1, H, W) (and log-variance when `out_channels`=2) for inputs x (N, C, H, W) of any size."
         xp, (h, w) = pad_to_multiple(x, 2**self.depth)
-        out = self.outc(self.features(xp, z))[..., :h, :w]
-        y = emission_head(out[:, :1], self.head, self.scale, prior)
-        return y if out.shape[1] == 1 else (y, out[:, 1:])
+        out, nh = self.outc(self.features(xp, z))[..., :h, :w], HEADS[self.head]
+        y = emission_head(out[:, :nh], self.head, self.scale, prior)
+        return y if out.shape[1] == nh else (y, out[:, nh:])
 
 # %% ../nbs/07_models.ipynb #bde1157b
 def count_parameters(model:nn.Module): # a torch module
@@ -130,6 +146,14 @@ def kl_standard_normal(mu:torch.Tensor, # posterior mean (N, L, h, w)
     return kl.sum((1, 2, 3)).mean() / pixels
 
 # %% ../nbs/07_models.ipynb #efd6b408
+SIGMA_FLOOR = 0.01  # emission added before the relative spread of the CVAE, as a fraction of `scale` (1)
+
+def cvae_sigma(mean:torch.Tensor, # emissions of one draw (N, 1, H, W), target units
+               logvar:torch.Tensor, # log-variance of the relative error (N, 1, H, W), ln(1)
+               scale:float|torch.Tensor=1.): # typical emission (target units)
+    "Decoder standard deviation (target units): (mean + SIGMA_FLOOR·scale)·exp(logvar/2), proportional to the emission."
+    return (mean.clamp_min(0) + SIGMA_FLOOR * scale) * torch.exp(0.5 * logvar)
+
 class CVAE(nn.Module):
     "Conditional VAE: posterior encoder q(z|x,y), decoder p(y|x,z) (a SmaAT-UNet), prior N(0, I)."
     def __init__(self, in_channels:int, # input channels C
@@ -154,7 +178,7 @@ class CVAE(nn.Module):
         return mu, logvar.clamp(-10, 10)
 
     def forward(self, x, prior=None, y=None):
-        "(emissions, log-variance, KL): z from q(z|x,y) when y is given (training), else from N(0, I) with KL = 0."
+        "(emissions, log-variance of the relative error (see `cvae_sigma`), KL): z from q(z|x,y) when y is given, else N(0, I), KL = 0."
         m = 2**self.depth
         xp, (h, w) = pad_to_multiple(x, m)
         if y is None:
@@ -178,7 +202,7 @@ def predict_emissions(model:nn.Module, # a model from `build_model`
     if not isinstance(model, CVAE): return model(x, prior), None
     draws = [model(x, prior) for _ in range(n_samples)]
     means = torch.stack([d[0] for d in draws])  # (S, N, 1, H, W)
-    noise_var = torch.stack([d[1].exp() for d in draws]).mean(0) * model.scale**2
+    noise_var = torch.stack([cvae_sigma(m, lv, model.scale)**2 for m, lv, _ in draws]).mean(0)
     return means.mean(0), (means.var(0, unbiased=False) + noise_var).sqrt()
 
 # %% ../nbs/07_models.ipynb #50b06b41
@@ -188,7 +212,7 @@ def build_model(name:str, # 'smaat-unet', 'unet' or 'cvae'
                 in_channels:int, # input channels C
                 width:int=16, # channels of the first level
                 depth:int=4, # 2× downsamplings
-                head:str='softplus', # output head ('softplus' or 'prior-ratio')
+                head:str='softplus', # output head ('softplus', 'prior-ratio' or 'prior-ratio-add')
                 latent:int=4): # CVAE latent channels
     "A model from its name: SmaAT-UNet, a plain UNet of the same depth, or the conditional VAE."
     if name == 'smaat-unet': return EmissionUNet(in_channels, width, depth, True, True, head)

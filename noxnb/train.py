@@ -17,30 +17,34 @@ from tqdm.auto import tqdm
 from .core import NoxnbError, get_profile, results_dir, atomic_path, to_netcdf_atomic, seed_everything
 from .grid import Grid, regrid_conservative
 from . import dataset
-from .models import CVAE, MODEL_NAMES, build_model, count_parameters, predict_emissions
+from .models import CVAE, MODEL_NAMES, build_model, count_parameters, cvae_sigma, predict_emissions
 
 # %% auto #0
 __all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
-           'gaussian_nll', 'kl_weight', 'batch_loss', 'setup_distributed', 'samples_path', 'open_split', 'make_loader',
-           'rng_state', 'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'train_epoch', 'validate', 'run_meta',
-           'model_from_meta', 'fit', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict',
-           'train_cli', 'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model',
-           'default_prior', 'infer_cli', 'score_split', 'error_scores', 'prior_scores']
+           'gaussian_nll', 'multiplicative_nll', 'kl_weight', 'skill_terms', 'batch_loss', 'setup_distributed',
+           'samples_path', 'open_split', 'make_loader', 'rng_state', 'set_rng_state', 'save_checkpoint',
+           'load_checkpoint', 'drop_prior', 'train_epoch', 'validate', 'run_meta', 'model_from_meta', 'fit', 'load_run',
+           'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict', 'train_cli', 'check_plausible',
+           'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model', 'default_prior', 'infer_cli',
+           'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
     width=16, depth=3, latent=4, head='softplus',  # model (see 07_models)
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
+    prior_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free share; loss terms (see batch_loss)
     device=None, resume=True, replace_stale=False, max_batches=None, threads=None)
 
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
                  **overrides): # settings that win over both (None values are ignored)
-    "The full training configuration as a dict; unknown keys are an error."
+    "The full training configuration as a dict; unknown keys, or a prior dropout for a head that needs a prior, are an error."
     if cfg is not None and hasattr(cfg, 'section'): cfg = {**cfg.section('models'), **cfg.section('train')}
     out = {**TRAIN_DEFAULTS, **(cfg or {}), **{k: v for k, v in overrides.items() if v is not None}}
     unknown = sorted(set(out) - set(TRAIN_DEFAULTS))
     if unknown: raise NoxnbError(f"unknown training settings {unknown}; known: {sorted(TRAIN_DEFAULTS)}")
+    if out['prior_dropout'] > 0 and out['head'] == 'prior-ratio':
+        raise NoxnbError("prior_dropout > 0 needs a head that works without a prior ('prior-ratio-add' or 'softplus'), not 'prior-ratio'")
     return out
 
 # %% ../nbs/08_train.ipynb #4d661fca
@@ -71,20 +75,14 @@ _TOY_UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m',
                   emissions='mol m-2 s-1', doy_sin='1', doy_cos='1')
 
 def _write_toy(out:Path, f:dict, times, split, shape):
-    "Write the toy fields as samples.nc (norm in attrs) and norm.json."
+    "Write the toy fields as samples.nc (norm in attrs, from `dataset.norm_stats`) and norm.json."
     phase = 2 * np.pi * (times.day_of_year.values - 1) / 365
     v = {k: (('sample', 'lat', 'lon'), a, {'units': _TOY_UNITS[k]}) for k, a in f.items()}
     v |= dict(doy_sin=('sample', np.sin(phase), {'units': '1'}), doy_cos=('sample', np.cos(phase), {'units': '1'}))
     g = Grid(35., 35 + 0.25 * shape[0], 115., 115 + 0.25 * shape[1], 0.25)
     ds = xr.Dataset(v, coords=dict(time=('sample', times), world=('sample', np.zeros(len(times), int)),
                                    split=('sample', split), **g.coords))
-    tr = ds.isel(sample=split == 'train')
-    scale = float(np.sqrt((tr.emissions**2).mean()))
-    mean = {k: float(tr[k].mean()) for k in ('no2_trop', 'u', 'v', 'pblh', 't2m')}
-    std = {k: float(tr[k].std()) for k in mean} | dict(valid=1., doy_sin=1., doy_cos=1., prior=scale)
-    mean |= dict(valid=0., doy_sin=0., doy_cos=0., prior=0.)
-    norm = dict(channels=list(dataset.INPUT_CHANNELS), target='emissions', mean=mean, std=std, target_scale=scale,
-                units={k: _TOY_UNITS[k] for k in (*dataset.INPUT_CHANNELS, 'emissions')})
+    norm = dataset.norm_stats(ds)
     out.mkdir(parents=True, exist_ok=True)
     to_netcdf_atomic(ds.assign_attrs(norm=json.dumps(norm)), out / 'samples.nc')
     (out / 'norm.json').write_text(json.dumps(norm, indent=1))
@@ -105,6 +103,12 @@ def gaussian_nll(mean, logvar, y):
     "Per-pixel Gaussian negative log-likelihood without the constant, in normalised units."
     return 0.5 * (logvar + (y - mean)**2 * torch.exp(-logvar))
 
+def multiplicative_nll(mean:torch.Tensor, # emissions (N, 1, H, W), normalised units
+                       logvar:torch.Tensor, # log-variance of the relative error (models.cvae_sigma)
+                       y:torch.Tensor): # truth (N, 1, H, W), normalised units
+    "Gaussian NLL (normalised units) with the CVAE's σ = (mean + SIGMA_FLOOR)·exp(logvar/2)."
+    return gaussian_nll(mean, 2 * torch.log(cvae_sigma(mean, logvar)), y)
+
 # %% ../nbs/08_train.ipynb #044219a4
 def kl_weight(epoch:float, # epochs done, fractional (1)
               beta:float, # final weight of the KL term (1)
@@ -112,16 +116,36 @@ def kl_weight(epoch:float, # epochs done, fractional (1)
     "β of the KL term after linear annealing."
     return beta if warmup <= 0 else beta * min(1., epoch / warmup)
 
+def _errors(pred, y, w, cells):
+    "(grid weighted MSE, MSE of cells×cells means, mean squared error of the patch totals) of one batch."
+    pool = lambda a: F.avg_pool2d(a, cells, ceil_mode=True) if cells > 1 else a
+    return masked_mean((pred - y)**2, w), ((pool(pred) - pool(y))**2).mean(), ((pred - y).sum((1, 2, 3))**2).mean()
+
+def _relative(pred, y, prior, w, cells):
+    "(grid, coarse, total) errors of `pred` divided by the prior's (floored at 1e-6 × those of a zero prediction)."
+    e, e0, ez = _errors(pred, y, w, cells), _errors(prior, y, w, cells), _errors(torch.zeros_like(y), y, w, cells)
+    return torch.stack([a / torch.maximum(b, 1e-6 * z).clamp_min(1e-30) for a, b, z in zip(e, e0, ez)])
+
+def skill_terms(pred:torch.Tensor, # emissions (N, 1, H, W), normalised units
+                y:torch.Tensor, # truth (N, 1, H, W)
+                prior:torch.Tensor, # prior (N, 1, H, W), 0 where it was dropped
+                w:torch.Tensor, # pixel weights of the grid term (N, 1, H, W)
+                cells:int=4): # coarsening factor (cells)
+    "(grid, coarse, total) errors of `pred`, each divided by the prior's: 1 for the prior, 0 for the truth; samples with and without a prior normalised apart, weighted by their numbers."
+    has = prior.flatten(1).amax(1) > 0
+    parts = [g.float().mean() * _relative(pred[g], y[g], prior[g], w[g], cells) for g in (has, ~has) if g.any()]
+    return tuple(sum(parts))
+
 def batch_loss(model, batch:dict, cfg:dict, kl_w:float=1.):
-    "Loss of one batch (normalised units) and its parts: weighted MSE, or the CVAE's NLL + kl_w × KL."
-    w = pixel_weight(batch['mask'], cfg['unobserved_weight'])
-    if isinstance(_unwrap(model), CVAE):
-        mean, logvar, kl = model(batch['x'], batch['prior'], batch['y'])
-        mse = masked_mean((mean.float() - batch['y'])**2, w)
-        nll = masked_mean(gaussian_nll(mean.float().detach(), logvar.float(), batch['y']), w)
-        return mse + nll + kl_w * kl.float(), dict(mse=mse.item(), nll=nll.item(), kl=kl.item())
-    mse = masked_mean((model(batch['x'], batch['prior']).float() - batch['y'])**2, w)
-    return mse, dict(mse=mse.item())
+    "Loss of one batch (normalised units) and its parts: grid + coarse_weight·coarse + total_weight·total (+ CVAE NLL + kl_w × KL)."
+    w, cvae = pixel_weight(batch['mask'], cfg['unobserved_weight']), isinstance(_unwrap(model), CVAE)
+    out = model(batch['x'], batch['prior'], batch['y']) if cvae else (model(batch['x'], batch['prior']),)
+    mean = out[0].float()
+    g, c, t = skill_terms(mean, batch['y'], batch['prior'], w, cfg['coarse_cells'])
+    loss, parts = g + cfg['coarse_weight'] * c + cfg['total_weight'] * t, dict(grid=g.item(), coarse=c.item(), total=t.item())
+    if not cvae: return loss, parts
+    nll = masked_mean(multiplicative_nll(mean.detach(), out[1].float(), batch['y']), w)
+    return loss + nll + kl_w * out[2].float(), parts | dict(nll=nll.item(), kl=out[2].item())
 
 def _unwrap(model): return model.module if hasattr(model, 'module') else model
 
@@ -210,12 +234,23 @@ def _autocast(device, amp):
     "bfloat16 autocast on CUDA when `amp`, else a no-op context."
     return torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp) if device.type == 'cuda' else torch.autocast('cpu', enabled=False)
 
+def drop_prior(batch:dict, # a training batch (x, y, prior, mask)
+               share:float, # probability that a sample loses its prior (1)
+               norm:dict): # statistics of the dataset (norm.json)
+    "The batch with the prior removed from a random share of its samples: prior channel = its value for a zero prior, P = 0."
+    drop = torch.rand(len(batch['x'])) < share  # drawn every batch (global RNG, re-seeded each epoch): resume stays exact
+    if share <= 0 or not drop.any(): return batch
+    x, prior = batch['x'].clone(), batch['prior'].clone()
+    x[drop, norm['channels'].index('prior')] = dataset.normalised_value(0., 'prior', norm); prior[drop] = 0.
+    return batch | dict(x=x, prior=prior)
+
 def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=True, callback=None):
     "One pass over the training loader; returns the mean loss and its parts. `callback(epoch, step)` after each step."
     model.train(); tot, n = {}, 0
     nb = min(len(loader), cfg['max_batches'] or len(loader))
     for step, batch in enumerate(tqdm(loader, total=nb, desc=f'epoch {epoch}', disable=not progress, leave=False)):
         if step >= nb: break
+        batch = drop_prior(batch, cfg['prior_dropout'], loader.dataset.norm)
         with _autocast(device, cfg['amp']):
             loss, parts = batch_loss(model, _to(batch, device), cfg, kl_weight(epoch + step / nb, cfg['beta'], cfg['kl_warmup']))
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
@@ -227,16 +262,18 @@ def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=T
 # %% ../nbs/08_train.ipynb #4ca4f806
 @torch.no_grad()
 def validate(model, loader, cfg:dict, device, target_scale:float): # target_scale: mol m-2 s-1 per normalised unit
-    "Validation loss and emission RMSE (mol m-2 s-1) and NRMSE (1) over whole maps."
-    m = _unwrap(model); m.eval(); loss = se = sy = npx = 0.
+    "Validation loss, emission RMSE (mol m-2 s-1), NRMSE (1) and MSE skill over the prior (1), over whole maps."
+    m = _unwrap(model); m.eval(); loss = se = se0 = sy = npx = 0.
     for batch in loader:
         b = _to(batch, device)
         with _autocast(device, cfg['amp']):
             loss += batch_loss(m, b, cfg, cfg['beta'])[0].item() * len(b['x'])
             yhat = predict_emissions(m, b['x'], b['prior'], cfg['val_samples'])[0].float()
-        se += ((yhat - b['y'])**2).sum().item(); sy += b['y'].sum().item(); npx += b['y'].numel()
+        se += ((yhat - b['y'])**2).sum().item(); se0 += ((b['prior'] - b['y'])**2).sum().item()
+        sy += b['y'].sum().item(); npx += b['y'].numel()
     rmse = math.sqrt(se / npx)
-    return dict(val_loss=loss / len(loader.dataset), val_rmse=rmse * target_scale, val_nrmse=rmse / max(sy / npx, 1e-30))
+    return dict(val_loss=loss / len(loader.dataset), val_rmse=rmse * target_scale, val_nrmse=rmse / max(sy / npx, 1e-30),
+                val_skill=1 - se / max(se0, 1e-30))
 
 # %% ../nbs/08_train.ipynb #61c69e01
 def run_meta(model_name:str, data_dir, cfg:dict):
@@ -288,10 +325,10 @@ def _start(model_name, data_dir, out:Path, cfg, rank):
 
 # %% ../nbs/08_train.ipynb #d47664bd
 def _epoch_end(out, model, opt, sched, state, val, train_m, epoch, t0, rank, cfg):
-    "Update the training state with an epoch's scores; rank 0 writes metrics and checkpoints."
-    sched.step(val['val_rmse'])
-    better = val['val_rmse'] < state['best']
-    state.update(epoch=epoch + 1, best=min(state['best'], val['val_rmse']),
+    "Update the training state with an epoch's scores (best = highest val_skill); rank 0 writes metrics and checkpoints."
+    sched.step(val['val_skill'])
+    better = val['val_skill'] > state['best']
+    state.update(epoch=epoch + 1, best=max(state['best'], val['val_skill']),
                  best_epoch=epoch if better else state['best_epoch'], bad_epochs=0 if better else state['bad_epochs'] + 1)
     state['history'].append(dict(epoch=epoch, **train_m, **val, lr=opt.param_groups[0]['lr'], seconds=time.time() - t0))
     if rank == 0:
@@ -307,15 +344,15 @@ def fit(model_name:str, # 'smaat-unet', 'unet' or 'cvae'
         cfg:dict|None=None, # settings (see `train_config`); a Profile uses its models/train tables
         progress:bool=True, # tqdm progress bars (rank 0)
         callback=None): # called as callback(epoch, step) after every optimiser step
-    "Train a model with validation, early stopping, checkpoints and exact resume; returns a summary dict."
+    "Train a model with validation, early stopping on the validation skill, checkpoints and exact resume; returns a summary dict."
     cfg, out = train_config(cfg), Path(out_dir)
     if cfg['threads']: torch.set_num_threads(cfg['threads'])
     rank, world, device = setup_distributed(cfg['device'])
     seed_everything(cfg['seed']); meta = _start(model_name, data_dir, out, cfg, rank)
     model = model_from_meta(meta).to(device)
     opt = torch.optim.AdamW(model.parameters(), cfg['lr'], weight_decay=cfg['weight_decay'])
-    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=cfg['lr_factor'], patience=cfg['lr_patience'])
-    state = dict(epoch=0, best=math.inf, best_epoch=-1, bad_epochs=0, history=[])
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode='max', factor=cfg['lr_factor'], patience=cfg['lr_patience'])
+    state = dict(epoch=0, best=-math.inf, best_epoch=-1, bad_epochs=0, history=[])
     if cfg['resume'] and (out / 'last.pt').exists(): state = load_checkpoint(out / 'last.pt', model, opt, sched)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     loaders = make_loader(data_dir, 'train', cfg, rank, world), make_loader(data_dir, 'val', cfg, train=False)
@@ -334,13 +371,15 @@ def _run_epoch(net, loaders, opt, sched, state, meta, cfg, epoch, device, rank, 
     val = validate(net, loaders[1], cfg, device, meta['norm']['target_scale']) if rank == 0 else None
     val = _broadcast(val, world)
     state = _epoch_end(out, net, opt, sched, state, val, train_m, epoch, t0, rank, cfg)
-    if progress: tqdm.write(f"epoch {epoch}: train loss {train_m['train_loss']:.4g}, val RMSE {val['val_rmse']:.3g} mol m-2 s-1")
+    if progress: tqdm.write(f"epoch {epoch}: train loss {train_m['train_loss']:.4g}, val RMSE {val['val_rmse']:.3g} mol m-2 s-1, val skill {val['val_skill']:.4f}")
     return state
 
 def _finish(out, model, meta, state, world, seconds):
     "Summary of a finished run (summary.json on rank 0); leaves the process group."
+    at_best = next((h for h in state['history'] if h['epoch'] == state['best_epoch']), {})
     summary = dict(run_dir=str(out.resolve()), model=meta['model'], n_parameters=count_parameters(model),
-                   epochs_run=state['epoch'], best_epoch=state['best_epoch'], best_val_rmse=state['best'],
+                   epochs_run=state['epoch'], best_epoch=state['best_epoch'], best_val_skill=state['best'],
+                   best_val_rmse=at_best.get('val_rmse', math.nan),
                    stopped_early=state['bad_epochs'] >= meta['cfg']['patience'], seconds=seconds, world_size=world)
     if int(os.environ.get('RANK', 0)) == 0:
         with atomic_path(out / 'summary.json') as tmp: Path(tmp).write_text(json.dumps(summary, indent=1))
@@ -385,9 +424,9 @@ def regrid_columns(columns:xr.Dataset, # no2_trop (mol m-2), valid, dims (time, 
 
 # %% ../nbs/08_train.ipynb #c809e718
 def _prior_tensor(x:torch.Tensor, norm:dict):
-    "Prior emissions in normalised target units, recovered from the normalised 'prior' input channel."
+    "Prior emissions in normalised target units, recovered from the normalised 'prior' input channel (0 at its floor)."
     k = norm['channels'].index('prior')
-    return (x[:, k:k + 1] * norm['std']['prior'] + norm['mean']['prior']) / norm['target_scale']
+    return dataset.denormalise(x[:, k:k + 1], 'prior', norm) / norm['target_scale']
 
 def _predict_tensor(model, x, norm, n_samples, device, batch=8):
     "Emissions and sigma (mol m-2 s-1, numpy (N, H, W); sigma None for deterministic models), in batches."
@@ -528,8 +567,8 @@ def best_model_path(profile:str): # profile name
 
 def record_best_model(summaries:list, # summaries returned by `fit`
                       profile:str): # profile name
-    "Write results_dir(profile)/best_model.json: the run with the lowest validation RMSE."
-    best = min(summaries, key=lambda s: s['best_val_rmse'])
+    "Write results_dir(profile)/best_model.json: the run with the highest validation skill over the prior."
+    best = max(summaries, key=lambda s: s['best_val_skill'])
     with atomic_path(results_dir(profile) / 'best_model.json') as tmp: Path(tmp).write_text(json.dumps(best, indent=1))
     return best
 

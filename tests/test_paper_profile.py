@@ -29,7 +29,7 @@ def test_paper_profile_runs_at_tiny_scale(tmp_path):
         _run('train', 'train', '--profile', 'paper', '--model', model, '--data', tmp_path / 'ds', '--out', tmp_path / model,
              '--epochs', '1', '--max-batches', '1', '--batch-size', '2', '--threads', '2', '--no-progress')
         cfg = json.loads((tmp_path / model / 'run.json').read_text())['cfg']
-        assert (cfg['width'], cfg['depth'], cfg['patch'], cfg['head']) == (prof['width'], prof['depth'], 64, 'prior-ratio')
+        assert (cfg['width'], cfg['depth'], cfg['patch'], cfg['head']) == (prof['width'], prof['depth'], 64, 'prior-ratio-add')
     day = s.isel(sample=int(np.flatnonzero(s.split.values == 'test')[0]))
     xr.Dataset(dict(no2_trop=day.no2_trop.expand_dims(time=[day.time.values]), valid=day.valid.expand_dims(time=[day.time.values]))
                ).drop_vars(['world', 'split'], errors='ignore').to_netcdf(tmp_path / 'day.nc')
