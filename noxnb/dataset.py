@@ -536,10 +536,13 @@ def __getitem__(self, i:int)->dict:
 # %% ../nbs/06_dataset.ipynb #824b8e5f
 def simulate_cli(argv:list|None=None)->int:
     "`noxnb simulate --profile quick|paper --out DIR [--scheduler ADDRESS] [--seed N] [--workers N] [--set KEY=JSON ...]`"
-    p = argparse.ArgumentParser(prog='noxnb simulate', description='Build the training dataset (resumable).')
-    p.add_argument('--profile', default='quick'); p.add_argument('--out', required=True, help='dataset folder')
+    p = argparse.ArgumentParser(prog='noxnb simulate', description='Build the training dataset (resumable: chunks already written are kept).',
+                                epilog='example: noxnb simulate --profile quick --out data/results/quick/dataset --workers 2')
+    p.add_argument('--profile', default='quick', choices=['quick', 'paper'], help='profile of noxnb/profiles.toml (default: quick)')
+    p.add_argument('--out', required=True, help='dataset folder (chunks/, samples.nc, norm.json, manifest.json)')
     p.add_argument('--scheduler', default=None, help="Dask scheduler address, or 'synchronous' (default: a LocalCluster)")
-    p.add_argument('--seed', type=int, default=None); p.add_argument('--workers', type=int, default=None)
+    p.add_argument('--seed', type=int, default=None, help='dataset seed (default: the profile value)')
+    p.add_argument('--workers', type=int, default=None, help='LocalCluster worker processes (default: the profile value)')
     p.add_argument('--set', nargs='*', default=[], metavar='KEY=JSON', help='override [dataset] values, e.g. worlds=1')
     p.add_argument('--replace', action='store_true', help='delete a dataset of another configuration found in --out and rebuild')
     a = p.parse_args(argv)
