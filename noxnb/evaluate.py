@@ -14,9 +14,9 @@ from . import baselines, dataset, satellite, train
 
 # %% auto #0
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian',
-           'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table', 'block_errors',
-           'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit', 'markdown_table', 'skill_rows', 'target_table',
-           'findings', 'run_stamp']
+           'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table',
+           'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
+           'markdown_table', 'skill_rows', 'target_table', 'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -165,6 +165,12 @@ def decline_table(national:pd.DataFrame, # mean national totals: index = method 
 # %% ../nbs/10_evaluate.ipynb #79840848
 SCALES = ('0.25deg', '1deg', 'province', 'domain')
 
+def domain_total_kg_s(emissions:xr.DataArray, # emissions (mol m-2 s-1), dims ([time,] lat, lon)
+                     )->xr.DataArray: # ([time]) total over every cell of the grid, kg s-1 of NO2
+    "NOx total (kg s-1, as NO2) of emission maps over the whole grid, inside a country or not."
+    g = Grid.from_coords(emissions.lat.values, emissions.lon.values)
+    return (emissions * xr.DataArray(g.cell_area(), dims=('lat', 'lon')) * M_NO2).sum(('lat', 'lon'))
+
 def block_errors(ds:xr.Dataset, # one block: truth, prior and methods (time, lat, lon) in mol m-2 s-1
                  methods:list, # variables to score, 'prior' included
                  fractions:xr.DataArray|None=None, # province fractions (province, lat, lon) (default: the grid's)
@@ -172,11 +178,9 @@ def block_errors(ds:xr.Dataset, # one block: truth, prior and methods (time, lat
                  coarse:float=1.0, # degree, the coarse scale
                 )->pd.DataFrame: # method, scale, se (sum of squared errors), est/truth/prior (mean totals, kg s-1 for province/domain)
     "Sums of squared errors of each method at the grid, coarse, province and domain scales, with mean totals for recovered shares."
-    g = Grid.from_coords(ds.lat.values, ds.lon.values)
-    area = xr.DataArray(g.cell_area(), dims=('lat', 'lon')) * M_NO2  # kg s-1 per mol m-2 s-1
     tot = {k: totals_kg_s(ds[k], fractions) for k in ['truth', *methods]}
     prov = provinces if provinces is not None else [p for p in tot['truth'].province.values if p != 'China' and float(tot['truth'].sel(province=p).mean()) > 0]
-    dom = {k: (ds[k] * area).sum(('lat', 'lon')) for k in ['truth', *methods]}
+    dom = {k: domain_total_kg_s(ds[k]) for k in ['truth', *methods]}
     c = {k: coarsen(ds[k], coarse) for k in ['truth', *methods]}
     se = lambda a, b: float(((a - b) ** 2).sum())
     rows = []
@@ -260,8 +264,8 @@ def skill_rows(errors:pd.DataFrame, # `block_errors` rows with `block`
         d = dom.xs(m, level='method').loc[blocks]
         rows.append((m, 'domain', 'recovered_share', *bootstrap_ci(lambda i: recovered_share(d.est.values[i], d.prior.values[i], d.truth.values[i]), len(d), **boot)))
         pv = {b: g for b, g in shares[shares.method == m].groupby('block')}
-        pick = lambda i: pd.concat([pv[blocks[k]] for k in i])
-        rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: recovered_share(pick(i).est, pick(i).prior, pick(i).truth), len(blocks), **boot)))
+        share = lambda d: recovered_share(d.est, d.prior, d.truth)
+        rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: share(pd.concat([pv[blocks[k]] for k in i])), len(blocks), **boot)))
     out = pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high'])
     return out.assign(subset=subset, n_blocks=len(blocks))
 
