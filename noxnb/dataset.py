@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_dataset.ipynb #03474346
 from __future__ import annotations
-import argparse, dataclasses, functools, hashlib, inspect, json, os, shutil
+import argparse, dataclasses, functools, hashlib, inspect, json, os, shutil, time
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, xarray as xr
@@ -15,19 +15,24 @@ from .core import get_profile, results_dir, atomic_path, to_netcdf_atomic, save_
 from .grid import Grid, get_grid, regrid_conservative, plot_map
 
 # %% auto #0
-__all__ = ['INPUT_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS', 'overpass_hours', 'at_overpass',
-           'daily_mean', 'doy_features', 'input_fields', 'transform_channel', 'normalise', 'normalised_value',
-           'denormalise', 'norm_stats', 'make_inputs', 'assign_splits', 'month_list', 'task_days', 'task_seed',
-           'truth_seed', 'dataset_config', 'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid',
-           'overpass_out_hours', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
+__all__ = ['INPUT_CHANNELS', 'DERIVED_CHANNELS', 'STORED_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS',
+           'NOISE_FREE', 'overpass_hours', 'at_overpass', 'daily_mean', 'doy_features', 'overpass_sza', 'input_fields',
+           'transform_channel', 'innovation', 'normalise', 'normalised_value', 'denormalise', 'norm_stats',
+           'make_inputs', 'assign_splits', 'month_list', 'task_days', 'task_seed', 'truth_seed', 'dataset_config',
+           'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'overpass_out_hours',
+           'prior_column', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
            'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
-INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'prior', 'doy_sin', 'doy_cos')
+INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'sza', 'cloud_fraction', 'prior', 'prior_no2', 'innovation',
+                  'doy_sin', 'doy_cos')
+DERIVED_CHANNELS = ('innovation',)  # computed by `normalise` from the stored channels: ln(no2_trop / prior_no2)
+STORED_CHANNELS = tuple(k for k in INPUT_CHANNELS if k not in DERIVED_CHANNELS)
 TARGET = 'emissions'
 SPLITS = ('train', 'val', 'test')
-METEO_CHANNELS = ('u', 'v', 'pblh', 't2m')
-UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m', t2m='K', prior='mol m-2 s-1',
+METEO_CHANNELS = ('u', 'v', 'pblh', 't2m', 'sza', 'cloud_fraction')
+UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m', t2m='K', sza='degree', cloud_fraction='1',
+             prior='mol m-2 s-1', prior_no2='mol m-2', innovation='1',
              doy_sin='1', doy_cos='1', emissions='mol m-2 s-1')
 
 # %% ../nbs/06_dataset.ipynb #0429e50e
@@ -87,6 +92,16 @@ def doy_features(days:np.ndarray, # days (datetime64)
     phase = 2 * np.pi * (pd.DatetimeIndex(days).day_of_year.values - 1) / DAYS_PER_YEAR
     return np.sin(phase), np.cos(phase)
 
+# %% ../nbs/06_dataset.ipynb #8e79b8b9
+def overpass_sza(days:np.ndarray, # days (datetime64)
+                 lat:np.ndarray, # latitudes of cell centres (degree north)
+                 local_hour:float=13.5, # overpass local solar time (h)
+                )->np.ndarray: # solar zenith angle at the overpass (day, lat, 1) (degree)
+    "Solar zenith angle at the overpass: at a fixed local solar time the hour angle, hence the angle, does not depend on longitude."
+    from noxnb.ctm import solar_zenith_angle
+    t = pd.DatetimeIndex(days).normalize() + pd.Timedelta(hours=local_hour)
+    return solar_zenith_angle(t, np.asarray(lat, float), np.zeros(1))
+
 # %% ../nbs/06_dataset.ipynb #ef37958a
 def _on_grid(ds:xr.Dataset, lat:np.ndarray, lon:np.ndarray, conservative:bool=False)->xr.Dataset:
     "`ds` on the cells (lat, lon): unchanged when it is already, else regridded (conservatively for per-area fields)."
@@ -97,24 +112,28 @@ def _on_grid(ds:xr.Dataset, lat:np.ndarray, lon:np.ndarray, conservative:bool=Fa
 
 # %% ../nbs/06_dataset.ipynb #ba523f33
 def input_fields(columns:xr.Dataset, # daily composite: no2_trop (mol m-2), valid (bool), dims (time, lat, lon)
-                 meteo:xr.Dataset, # meteorology: u, v (m s-1), pblh (m), t2m (K); hourly or static, any grid
+                 meteo:xr.Dataset, # meteorology: u, v (m s-1), pblh (m), t2m (K), cloud_fraction (1)[, sza (degree)]; hourly or static, any grid
                  prior:xr.Dataset|None=None, # prior: emissions (mol m-2 s-1), hourly, daily or static; None: 0
                  local_hour:float=13.5, # overpass local solar time (h)
-                )->xr.Dataset: # INPUT_CHANNELS on the grid and days of `columns`, physical units
+                 prior_column:xr.DataArray|None=None, # the prior's column at each day's overpass (time, lat, lon) (mol m-2), see `prior_column`; None: missing
+                )->xr.Dataset: # STORED_CHANNELS on the grid and days of `columns`, physical units
     "The input channels of every day of `columns`, in physical units; used for the training set and for inference."
-    missing = [k for k in METEO_CHANNELS if k not in meteo] + [k for k in ('no2_trop', 'valid') if k not in columns]
+    names = [k for k in METEO_CHANNELS if k != 'sza' or k in meteo]  # the overpass sza is computed when absent
+    missing = [k for k in names if k not in meteo] + [k for k in ('no2_trop', 'valid') if k not in columns]
     if missing: raise NoxnbError(f"inputs lack the variables {missing}")
     days, lat, lon = pd.DatetimeIndex(columns.time.values).normalize(), columns.lat.values, columns.lon.values
     no2 = columns.no2_trop.transpose('time', 'lat', 'lon')
-    met = at_overpass(_on_grid(meteo[list(METEO_CHANNELS)], lat, lon), days, local_hour)
+    met = at_overpass(_on_grid(meteo[names], lat, lon), days, local_hour)
+    if 'sza' not in met: met['sza'] = (('time', 'lat', 'lon'), np.broadcast_to(overpass_sza(days, lat, local_hour), no2.shape))
     pri = daily_mean(_on_grid(prior[['emissions']], lat, lon, True).emissions, days) if prior is not None else 0 * no2
+    pcol = np.nan * no2 if prior is None or prior_column is None else _on_grid(prior_column.to_dataset(name='c'), lat, lon).c.transpose('time', 'lat', 'lon')
     valid = columns.valid.astype(bool).transpose('time', 'lat', 'lon') & np.isfinite(no2)
     s, c = doy_features(days)
     out = xr.Dataset({k: (('time', 'lat', 'lon'), np.asarray(v, 'float32')) for k, v in
-                      dict(no2_trop=no2.where(valid), valid=valid, prior=pri, **{k: met[k] for k in METEO_CHANNELS}).items()}
+                      dict(no2_trop=no2.where(valid), valid=valid, prior=pri, prior_no2=pcol, **{k: met[k] for k in METEO_CHANNELS}).items()}
                      | dict(doy_sin=('time', s), doy_cos=('time', c)), coords=dict(time=days, lat=lat, lon=lon))
     for k in out.data_vars: out[k].attrs = dict(units=UNITS[k])
-    return out[list(INPUT_CHANNELS)]
+    return out[list(STORED_CHANNELS)]
 
 # %% ../nbs/06_dataset.ipynb #87ff6bed
 LOG_FLOORS = dict(no2_trop=0.1, prior=1e-3)  # floor of each log channel as a fraction of its ref (1)
@@ -125,7 +144,7 @@ def _maps(da:xr.DataArray, shape:tuple)->np.ndarray:
     return np.broadcast_to(a[:, None, None], shape) if a.ndim == 1 else a
 
 def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN kept)
-                      channel:str, # a name of INPUT_CHANNELS
+                      channel:str, # a name of STORED_CHANNELS
                       norm:dict, # statistics from `norm_stats`
                      )->np.ndarray: # ln(max(a, floor)/ref) for a log channel, else `a`
     "The channel before standardisation: the log transform recorded in norm['transform'], if any."
@@ -134,25 +153,35 @@ def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN
     if t.get('missing') is not None: a = np.where(np.isnan(a), np.float32(t['missing']), a)  # a missing prior is no prior
     return np.log(np.maximum(a, np.float32(t['floor'])) / np.float32(t['ref']))
 
-def normalise(fields:xr.Dataset, # INPUT_CHANNELS with dims (sample or time, lat, lon), physical units
+def innovation(no2:np.ndarray, # observed column (mol m-2), NaN where missing
+               prior_no2:np.ndarray, # the prior's simulated column (mol m-2), NaN where missing
+               norm:dict, # statistics from `norm_stats`
+              )->np.ndarray: # ln(no2 / prior_no2) (1), both floored as the column channel; NaN where either is missing
+    "The innovation channel: the log ratio of the observed column to the prior's own column."
+    t = lambda a: transform_channel(a, 'no2_trop', norm)
+    return t(no2) - t(prior_no2)
+
+def normalise(fields:xr.Dataset, # STORED_CHANNELS with dims (sample or time, lat, lon), physical units
               norm:dict, # statistics from `norm_stats` (norm.json)
-             )->np.ndarray: # (N, C, H, W) float32: (transformed x − mean)/std, missing columns 0
-    "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels and standardise."
+             )->np.ndarray: # (N, C, H, W) float32: (transformed x − mean)/std, missing values 0
+    "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels, derive the innovation and standardise."
     lead = [d for d in fields.no2_trop.dims if d not in ('lat', 'lon')]
     f = fields.transpose(*lead, 'lat', 'lon')
-    x = np.stack([transform_channel(_maps(f[k], f.no2_trop.shape), k, norm) for k in INPUT_CHANNELS], 1)
+    raw = {k: _maps(f[k], f.no2_trop.shape) for k in STORED_CHANNELS}
+    t = {k: transform_channel(raw[k], k, norm) for k in STORED_CHANNELS} | dict(innovation=innovation(raw['no2_trop'], raw['prior_no2'], norm))
+    x = np.stack([t[k] for k in INPUT_CHANNELS], 1)
     mean, std = (np.array([norm[s][k] for k in INPUT_CHANNELS], 'float32')[None, :, None, None] for s in ('mean', 'std'))
     return np.nan_to_num((x - mean) / std, nan=0.).astype('float32')
 
 def normalised_value(value:float, # a physical value of `channel` (its units), e.g. 0 for "no prior"
-                     channel:str, # a name of INPUT_CHANNELS
+                     channel:str, # a name of STORED_CHANNELS
                      norm:dict, # statistics from `norm_stats`
                     )->float: # the value the model sees
     "The normalised input value of one physical value of a channel."
     return float((transform_channel(np.float32(value), channel, norm) - norm['mean'][channel]) / norm['std'][channel])
 
 def denormalise(xn, # normalised values of `channel` (numpy array or torch tensor)
-                channel:str, # a name of INPUT_CHANNELS
+                channel:str, # a name of STORED_CHANNELS
                 norm:dict, # statistics from `norm_stats`
                ): # physical units; a log channel at its floor gives 0
     "Inverse of `normalise` for one channel (values clipped at a log channel's floor come back as 0)."
@@ -170,31 +199,40 @@ def _log_stats(a:xr.DataArray, floor_frac:float, ref:float)->tuple:
     la = np.log(np.maximum(a.values.astype('float64'), t['floor']) / ref)
     return t, float(np.nanmean(la)), max(float(np.nanstd(la)), 1e-30)
 
-def norm_stats(ds:xr.Dataset, # samples: INPUT_CHANNELS, emissions, split (sample)
+def _moments(a:np.ndarray)->tuple:
+    "(mean, std) of the finite values of `a`; (0, 1) when there are none."
+    a = a[np.isfinite(a)].astype('float64')
+    return (float(a.mean()), max(float(a.std()), 1e-30)) if a.size else (0., 1.)
+
+def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (sample)
               )->dict: # {'mean': {channel: …}, 'std': {…}, 'transform': {…}, 'target_scale': …, 'units': {…}, …}
-    "Normalisation statistics from the training samples only: log column and prior channels, linear target (RMS of the truth)."
+    "Normalisation statistics from the training samples only: log columns and prior, the innovation, linear target (RMS of the truth)."
     tr = ds.isel(sample=np.flatnonzero(ds.split.values == 'train'))
     if tr.sizes['sample'] == 0: raise NoxnbError("no training samples to compute normalisation statistics from")
     rms = lambda a: float(np.sqrt((a.astype('float64') ** 2).mean()))
     scale, col_ref = rms(tr[TARGET]), float(tr.no2_trop.astype('float64').mean())
-    mean = {k: float(tr[k].astype('float64').mean()) for k in METEO_CHANNELS}
-    std = {k: max(float(tr[k].astype('float64').std()), 1e-30) for k in mean}
+    mean, std = {}, {}
+    for k in METEO_CHANNELS: mean[k], std[k] = _moments(tr[k].values)
     tc, mean['no2_trop'], std['no2_trop'] = _log_stats(tr.no2_trop, LOG_FLOORS['no2_trop'], col_ref)
+    _, mean['prior_no2'], std['prior_no2'] = _log_stats(tr.prior_no2, LOG_FLOORS['no2_trop'], col_ref)
     tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0] | dict(missing=0.)
+    transform = dict(no2_trop=tc, prior_no2=dict(tc), prior=tp)
+    mean['innovation'], std['innovation'] = _moments(innovation(tr.no2_trop.values, tr.prior_no2.values, dict(transform=transform)))
     for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., 1.)).items(): mean[k], std[k] = m, s
-    return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=dict(no2_trop=tc, prior=tp),
+    return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=transform,
                 target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})
 
 # %% ../nbs/06_dataset.ipynb #f89e0e21
 def make_inputs(columns_ds:xr.Dataset, # daily composite: no2_trop (mol m-2), valid, dims (time, lat, lon); any grid
-                meteo_ds:xr.Dataset, # meteorology: u, v (m s-1), pblh (m), t2m (K); hourly or static
+                meteo_ds:xr.Dataset, # meteorology: METEO_CHANNELS (sza optional); hourly or static
                 prior_ds:xr.Dataset|None, # prior: emissions (mol m-2 s-1); None: prior channel 0
                 norm:dict|str|Path, # statistics, or the path of norm.json
                 local_hour:float=13.5, # overpass local solar time (h)
+                prior_column:xr.DataArray|None=None, # the prior's column at the overpass (time, lat, lon) (mol m-2); None: missing
                )->torch.Tensor: # (N, C, H, W) float32, N = days of `columns_ds`
     "Model inputs for inference on any grid, built exactly as for the training set (`input_fields` + `normalise`)."
     if not isinstance(norm, dict): norm = json.loads(Path(norm).read_text())
-    return torch.from_numpy(normalise(input_fields(columns_ds, meteo_ds, prior_ds, local_hour), norm))
+    return torch.from_numpy(normalise(input_fields(columns_ds, meteo_ds, prior_ds, local_hour, prior_column), norm))
 
 # %% ../nbs/06_dataset.ipynb #84b09910
 def assign_splits(times:np.ndarray, # sample days (datetime64)
@@ -258,6 +296,7 @@ def dataset_config(cfg, # Profile (get_profile)
                 gap_days=7) | cfg.section('dataset') | overrides
     for k in ('months', 'val_months', 'test_months'): conf[k] = month_list(conf[k])
     conf['upstream'] = {k: cfg.section(k) for k in ('inventory', 'meteo', 'ctm', 'satellite')}
+    conf['channels'] = list(STORED_CHANNELS)  # the layout of a chunk: part of the configuration's hash
     unknown = sorted(set(conf['val_months'] + conf['test_months']) - set(conf['months']))
     if unknown: raise NoxnbError(f"profile '{cfg.name}' [dataset]: val/test months {unknown} are not in `months`")
     return conf
@@ -314,6 +353,30 @@ def _inventory(st:SimpleNamespace, grid:Grid, year:int)->xr.Dataset:
     if key not in _INVENTORIES: _INVENTORIES[key] = st.build_inventory(grid, year)
     return _INVENTORIES[key]
 
+# %% ../nbs/06_dataset.ipynb #01850a19
+NOISE_FREE = dict(noise_floor=0., noise_fraction=0., bias=0., bias_sigma=0., corr_fraction=0., cloud_scale=0., max_sza=180.)
+
+def prior_column(prior:xr.Dataset, # prior `emissions` (mol m-2 s-1), hourly or static, on the grid of `meteo`
+                 meteo:xr.Dataset, # hourly meteorology (ctm.METEO_VARS) covering the days and any spin-up before them
+                 days:np.ndarray, # days (datetime64) whose overpass columns are wanted
+                 grid:Grid|None=None, # grid of both (default: from the meteorology's coordinates)
+                 local_hour:float=13.5, # overpass local solar time (h)
+                 stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
+                 ctm:dict|None=None, # the profile's [ctm] table (CTM parameters)
+                 satellite:dict|None=None, # the profile's [satellite] table (its averaging-kernel settings are used)
+                )->xr.DataArray: # the prior's tropospheric NO2 column at each day's overpass (time=days, lat, lon) (mol m-2)
+    "The prior's own column: the CTM run on the prior from the first hour of `meteo` (spin-up), seen through the averaging kernel without noise or clouds."
+    st, days = stages or real_stages(), pd.DatetimeIndex(days).normalize()
+    grid = grid or Grid.from_coords(meteo.lat.values, meteo.lon.values)
+    mt = pd.DatetimeIndex(meteo.time.values)
+    times = mt[(mt >= days[0] - pd.Timedelta(days=7)) & (mt <= days[-1] + pd.Timedelta(hours=23))]
+    em = prior[['emissions']].sel(time=times) if 'time' in prior.emissions.dims else prior[['emissions']].expand_dims(time=times)
+    spin = int(np.sum(times < days[0]))
+    out = st.simulate_ds(em, meteo, grid, **_kwargs_for(st.simulate_ds, ctm or {}) | dict(
+        out_hours=overpass_out_hours(grid, local_hour), spinup_hours=spin))
+    obs = st.observe(out, meteo.sel(time=out.time), grid, **_kwargs_for(st.observe, dict(satellite or {}) | NOISE_FREE | dict(local_hour=local_hour)))
+    return obs.no2_trop.sel(time=obs.time.dt.floor('D').isin(days)).assign_attrs(units='mol m-2', long_name="the prior's NO2 column at the overpass (noise-free)")
+
 # %% ../nbs/06_dataset.ipynb #a71e7da5
 def world_emissions(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                     conf:dict, # dataset_config(...)
@@ -340,8 +403,8 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                    prior_year:int|None=None, # year of the prior's inventory (None: the world's draw)
                    draws:dict|None=None, # values replacing the world's draws, see `world_emissions`
                    n_days:int|None=None, # kept days from the 1st of the month (None: days_per_month)
-                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite), draws
-    "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations."
+                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite), prior_column (mol m-2), draws
+    "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations, the prior's column."
     st, grid, w, up = stages or real_stages(), domain_grid(conf), task['world'], conf['upstream']
     days = task_days(task['month'], n_days or conf['days_per_month'])
     times = pd.date_range(days[0] - pd.Timedelta(days=conf['spinup_days']), days[-1] + pd.Timedelta(hours=23), freq='h')
@@ -352,7 +415,10 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
     ctm = st.simulate_ds(emis, met, grid, **_kwargs_for(st.simulate_ds, up['ctm']) | dict(
         out_hours=overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
     obs = observe_world(SimpleNamespace(task=task, days=days, grid=grid, meteo=met, ctm=ctm), conf, stages)
-    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs, draws=d)
+    t0 = time.perf_counter()  # the prior's CTM run is part of a network's cost at inference
+    pcol = prior_column(prior_h, met, days, grid, conf['local_hour'], stages, ctm=up['ctm'], satellite=up['satellite'])
+    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs,
+                           prior_column=pcol, prior_column_seconds=time.perf_counter() - t0, draws=d)
 
 def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, meteo, ctm)
                   conf:dict, # dataset_config(...)
@@ -371,7 +437,8 @@ def simulate_chunk(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                   )->xr.Dataset: # samples (sample, lat, lon): INPUT_CHANNELS and emissions
     "Simulate the kept days of one (world, month) and turn them into training samples (channels and truth)."
     w = simulate_world(task, conf, stages)
-    return _as_samples(input_fields(w.obs, w.meteo, w.prior, conf['local_hour']), daily_mean(w.emissions.emissions, w.days), task['world'], w.draws)
+    fields = input_fields(w.obs, w.meteo, w.prior, conf['local_hour'], w.prior_column)
+    return _as_samples(fields, daily_mean(w.emissions.emissions, w.days), task['world'], w.draws)
 
 def _as_samples(fields:xr.Dataset, emissions:xr.DataArray, world:int, draws:dict|None=None)->xr.Dataset:
     "Daily fields (time, lat, lon) → float32 samples (sample, lat, lon) with `time`, `world` and the world's draws as coordinates."
@@ -474,7 +541,7 @@ def _open_samples(path:str|Path)->xr.Dataset:
     "Open a samples file, checking that it is one."
     if not Path(path).exists(): raise NoxnbError(f"{path}: no such dataset (run `noxnb simulate --out DIR` first)")
     ds = xr.open_dataset(path, engine='h5netcdf')
-    missing = [k for k in (*INPUT_CHANNELS, TARGET, 'split') if k not in ds.variables] + ([] if 'norm' in ds.attrs else ['norm'])
+    missing = [k for k in (*STORED_CHANNELS, TARGET, 'split') if k not in ds.variables] + ([] if 'norm' in ds.attrs else ['norm'])
     if missing: raise NoxnbError(f"{path}: not a noxnb samples file (lacks {missing})")
     return ds
 

@@ -13,8 +13,8 @@ from .grid import Grid, regional_totals, regrid_conservative
 from . import baselines, dataset, satellite, train
 
 # %% auto #0
-__all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage', 'crps_gaussian',
-           'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table',
+__all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
+           'crps_gaussian', 'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table',
            'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
            'markdown_table', 'skill_rows', 'target_table', 'findings', 'run_stamp']
 
@@ -100,19 +100,35 @@ def perturb_meteo(meteo:xr.Dataset, # hourly meteorology with `u`, `v` (m s-1), 
 def _timed(f):
     t0 = time.perf_counter(); out = f(); return out, time.perf_counter() - t0
 
-def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, emissions, prior)
-              methods:list, # network run names and/or BASELINES
+VARIANTS = ('no-prior', 'no-prior-column', 'prior-as-obs')  # network modes, see above
+
+def _network_inputs(world, variant:str)->tuple:
+    "(columns, prior, prior column, extra seconds) that a network gets in one of its modes (`VARIANTS` or '' for all inputs)."
+    pc, t = getattr(world, 'prior_column', None), float(getattr(world, 'prior_column_seconds', 0.))
+    if variant == 'no-prior': return world.obs, None, None, 0.
+    if variant == 'no-prior-column': return world.obs, world.prior, None, 0.
+    if variant == 'prior-as-obs': return world.obs.assign(no2_trop=pc.where(world.obs.valid)), world.prior, pc, t
+    if variant: raise NoxnbError(f"unknown network variant {variant!r}; choose one of {VARIANTS}")
+    return world.obs, world.prior, pc, (t if pc is not None else 0.)
+
+def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, emissions, prior, prior_column)
+              methods:list, # network run names (optionally NAME:VARIANT) and/or BASELINES
               runs:dict, # network name → run folder
               bcfg:dict, # the profile's [baselines] table
               sat:dict, # the profile's [satellite] table (averaging-kernel settings)
               meteo:xr.Dataset|None=None, # meteorology given to the methods (default: the true one)
-              seed:int=0, n_samples:int=16)->xr.Dataset: # seed of 4dvar-realistic; CVAE ensemble size
-    "Daily emission maps (time, lat, lon; mol m-2 s-1) of every method, the truth and the prior; attrs `seconds_per_day`."
+              seed:int=0, # seed of 4dvar-realistic
+              n_samples:int=16, # CVAE ensemble size
+             )->xr.Dataset: # daily maps (time, lat, lon) (mol m-2 s-1), attrs `seconds_per_day`
+    "Daily emission maps of every method, the truth and the prior; attrs `seconds_per_day`."
     met, days = world.meteo if meteo is None else meteo, world.days
     ak = satellite.ak_factor(baselines.at_overpass(world.meteo.pblh, days).values, sat['prior_pblh'], sat['m0'], sat['z_ref'])
     out = xr.Dataset(dict(truth=dataset.daily_mean(world.emissions.emissions, days), prior=dataset.daily_mean(world.prior.emissions, days)))
     for m in methods:
-        if m in runs: est, s = _timed(lambda: train.predict(runs[m], world.obs, met, world.prior, n_samples))
+        net, _, variant = m.partition(':')
+        if net in runs:
+            obs, prior, pc, extra = _network_inputs(world, variant)
+            est, s = _timed(lambda: train.predict(runs[net], obs, met, prior, n_samples, prior_column=pc)); s += extra
         else:
             name, kw = baseline_settings(m, bcfg, ak, seed)
             est, s = _timed(lambda: baselines.infer_baseline(name, world.obs, met, world.prior, world.grid, daily=True, **kw))

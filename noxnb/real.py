@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from .core import (NoxnbError, NoxnbFailure, check_output, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, save_figure)
 from .grid import DOMAINS, Grid, get_grid
-from . import baselines, inventory, meteo, satellite
+from . import baselines, dataset, inventory, meteo, satellite
 
 # %% auto #0
 __all__ = ['CDSE_CATALOGUE', 'CDSE_DOWNLOAD', 'CDSE_TOKEN_URL', 'CDS_URL', 'ERA5_SINGLE', 'ERA5_PRESSURE', 'ERA5_LEVELS',
@@ -20,7 +20,7 @@ __all__ = ['CDSE_CATALOGUE', 'CDSE_DOWNLOAD', 'CDSE_TOKEN_URL', 'CDS_URL', 'ERA5
            's5p_filter', 'MockDataServer', 'era5_like_netcdf', 'cdse_token', 'cdse_search', 'verify_checksum',
            'download_resumable', 'safe_name', 'fetch_product', 'download_s5p', 'era5_request', 'download_era5',
            'download_cli', 'circle_fraction', 'integrate_emissions', 'sources_cli', 'cross_sectional_flux',
-           'matimba_fields', 'point_source_estimates', 'model_point_estimate']
+           'matimba_fields', 'matimba_meteo', 'point_source_estimates', 'model_point_estimate', 'plume_line_densities']
 
 # %% ../nbs/11_real_data.ipynb #10dbbf18
 CDSE_CATALOGUE = "https://catalogue.dataspace.copernicus.eu/odata/v1"
@@ -603,14 +603,23 @@ def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
 # %% ../nbs/11_real_data.ipynb #7870f522
 def matimba_fields(rc:dict, # the profile's `real` section
                   ) -> xr.Dataset:
-    "Oversampled NO2 column `no2_trop` (mol m-2), `weight` and ERA5 PBL wind `u`, `v` (m s-1), `pblh` (m), `t2m` (K) on the Matimba grid."
+    "Oversampled NO2 column `no2_trop` (mol m-2), `weight` and ERA5 PBL wind `u`, `v` (m s-1), `pblh` (m), `t2m` (K), `cloud_fraction` (1), `sza` (degree) on the Matimba grid."
     g = Grid(*rc["matimba_box"], rc["matimba_res"])
     px = satellite.read_l2(ddeq_file("data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc"), region=g)
     t = px.time.values.astype("datetime64[s]").astype("int64").mean().astype("datetime64[s]")
     ov = satellite.oversample(px, g)
     met = meteo.read_era5([ddeq_file(f"data/Matimba_ERA5-{k}-20210725.nc") for k in ("sl", "pl")], g, [t]).isel(time=0)
-    ds = xr.Dataset({"no2_trop": ov.no2_trop.where(ov.weight > 0), "no2_trop_sigma": ov.no2_trop_sigma, "weight": ov.weight, "u": met.u, "v": met.v, "pblh": met.pblh, "t2m": met.t2m})
+    ds = xr.Dataset({"no2_trop": ov.no2_trop.where(ov.weight > 0), "no2_trop_sigma": ov.no2_trop_sigma, "weight": ov.weight,
+                     **{k: met[k] for k in ("u", "v", "pblh", "t2m", "cloud_fraction", "sza")}})
     return ds.assign_attrs(time=str(t), orbit=19594, source_file=px.attrs.get("source_file", ""))
+
+def matimba_meteo(rc:dict, # the profile's `real` section
+                  until:str, # last time needed (UTC, e.g. the overpass)
+                 ) -> xr.Dataset:
+    "Hourly ERA5 meteorology (every CTM variable) on the Matimba grid from 00 UTC of the day to the hour after `until`."
+    t = pd.Timestamp(until)
+    times = pd.date_range(t.floor("D"), t.floor("h") + pd.Timedelta(hours=1), freq="h")
+    return meteo.read_era5([ddeq_file(f"data/Matimba_ERA5-{k}-20210725.nc") for k in ("sl", "pl")], Grid(*rc["matimba_box"], rc["matimba_res"]), times)
 
 # %% ../nbs/11_real_data.ipynb #ca128e91
 def _flux_divergence_map(f:xr.Dataset, p:dict) -> xr.DataArray:
@@ -660,15 +669,33 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
                          rc:dict, # the profile's `real` section (radius_km, nox_no2 unused: the model predicts NOx)
                          at:dict=MATIMBA, # source location (degree)
                          iso3:str="ZAF", # country whose catalogued power plants make the model's prior
+                         no_prior:bool=False, # True: the model runs without a prior (its prior-free mode)
+                         hourly:xr.Dataset|None=None, # hourly meteorology (`matimba_meteo`): the prior's column is simulated with it; None: that channel is missing
                         ) -> list:
-    "Rows (kg s-1 as NO2, within `radius_km`) for the trained model, given the catalogue's power plants as prior, and for that prior."
+    "Rows (kg s-1 as NO2, within `radius_km`) for the trained model in one of its modes and for the catalogue prior."
     from noxnb import train
     t = np.datetime64(pd.Timestamp(f.attrs["time"]).floor("D"), "ns")
     cols = xr.Dataset({"no2_trop": f.no2_trop, "valid": f.no2_trop.notnull()}).expand_dims(time=[t])
-    met = f[["u", "v", "pblh", "t2m"]].expand_dims(time=[t])
+    met = f[[k for k in dataset.METEO_CHANNELS if k in f]].expand_dims(time=[t]) if hourly is None else hourly
     prior = inventory.point_source_prior(Grid(*rc["matimba_box"], rc["matimba_res"]), iso3, pd.Timestamp(t).year)
-    e = train.predict(run_dir, cols, met, prior)
+    use = None if no_prior else prior
+    e = train.predict(run_dir, cols, met, use, prior_column="simulate" if hourly is not None and use is not None else None)
     total = lambda da: float(integrate_emissions(da, at["lat"], at["lon"], rc["radius_km"]))
     s = total(e["emissions_sigma"].isel(time=0)) if "emissions_sigma" in e else np.nan
-    return [dict(method=f"trained model ({e.attrs.get('model', '?')})", estimate_kg_s=total(e["emissions"].isel(time=0)), uncertainty_kg_s=s, source="noxnb"),
+    mode = "no prior" if no_prior else "catalogue prior" + (" and its simulated column" if hourly is not None else ", no prior column")
+    return [dict(method=f"trained model ({e.attrs.get('model', '?')}), {mode}", estimate_kg_s=total(e["emissions"].isel(time=0)), uncertainty_kg_s=s, source="noxnb"),
             dict(method="its prior: CoCO2 catalogue", estimate_kg_s=total(prior["emissions"]), uncertainty_kg_s=np.nan, source="CoCO2 v1.1")]
+
+# %% ../nbs/11_real_data.ipynb #efb66d7e
+def plume_line_densities(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
+                         at:dict, # source, dict(lat, lon) (degree)
+                         u:float, v:float, # wind at the source (m s-1)
+                         distances_km:list, # signed distances along the wind (km); negative: upwind
+                         background:float, # background column (mol m-2)
+                        ) -> np.ndarray: # line density of the enhancement (mol m-1) at each distance
+    "Line density of the column enhancement across the wind at signed distances from a source (negative: upwind)."
+    sp, out = float(np.hypot(u, v)), []
+    for d in np.asarray(distances_km, float):
+        s = 1. if d >= 0 else -1.
+        out.append(cross_sectional_flux(col, at["lat"], at["lon"], s * u, s * v, [abs(d)], background, np.inf)[0])
+    return np.array(out) / (sp * M_NO2)

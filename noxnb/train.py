@@ -20,7 +20,7 @@ from . import dataset
 from .models import CVAE, MODEL_NAMES, build_model, count_parameters, cvae_sigma, predict_emissions
 
 # %% auto #0
-__all__ = ['TRAIN_DEFAULTS', 'METEO_VARS', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
+__all__ = ['TRAIN_DEFAULTS', 'INFER_METEO', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
            'gaussian_nll', 'multiplicative_nll', 'kl_weight', 'skill_terms', 'batch_loss', 'setup_distributed',
            'samples_path', 'open_split', 'make_loader', 'rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'drop_prior', 'train_epoch', 'validate', 'run_meta', 'model_from_meta', 'fit', 'load_run',
@@ -33,7 +33,7 @@ TRAIN_DEFAULTS = dict(
     width=16, depth=3, latent=4, head='softplus',  # model (see 07_models)
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
-    prior_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free share; loss terms (see batch_loss)
+    prior_dropout=0., column_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free shares; loss terms (see batch_loss)
     device=None, resume=True, replace_stale=False, max_batches=None, threads=None)
 
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
@@ -45,6 +45,8 @@ def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict
     if unknown: raise NoxnbError(f"unknown training settings {unknown}; known: {sorted(TRAIN_DEFAULTS)}")
     if out['prior_dropout'] > 0 and out['head'] == 'prior-ratio':
         raise NoxnbError("prior_dropout > 0 needs a head that works without a prior ('prior-ratio-add' or 'softplus'), not 'prior-ratio'")
+    if not 0 <= out['prior_dropout'] + out['column_dropout'] <= 1:
+        raise NoxnbError(f"prior_dropout + column_dropout must lie in 0..1, got {out['prior_dropout']} + {out['column_dropout']}")
     return out
 
 # %% ../nbs/08_train.ipynb #4d661fca
@@ -62,22 +64,21 @@ def toy_dataset(out_dir:str|Path, # folder to write samples.nc and norm.json int
     e = 1e-8 * _smooth(r.gamma(0.5, 2., (n, *shape)))  # emissions (mol m-2 s-1)
     prior = 1e-8 * _smooth(r.gamma(0.5, 2., (n, *shape))) * 0.5 + 0.5 * e
     col = 1e-4 + 2e4 * _smooth(e, 1) + 2e-6 * r.standard_normal(e.shape)  # column (mol m-2) ~ lifetime × E
+    g = Grid(35., 35 + 0.25 * shape[0], 115., 115 + 0.25 * shape[1], 0.25)
     valid = r.random(e.shape) > 0.2
     times = pd.date_range('2019-01-01', periods=n, freq='D')
     split = np.array(['train'] * (n - 2 * (n // 6)) + ['test'] * (n // 6) + ['val'] * (n // 6))
     f = {'no2_trop': np.where(valid, col, np.nan), 'valid': valid.astype('int8'), 'u': 2 + r.standard_normal(e.shape),
          'v': r.standard_normal(e.shape), 'pblh': 1000 + 100 * r.standard_normal(e.shape), 't2m': 280 + 5 * r.standard_normal(e.shape),
-         'prior': prior, 'emissions': e}
+         'prior': prior, 'prior_no2': 1e-4 + 2e4 * _smooth(prior, 1), 'emissions': e, 'cloud_fraction': r.random(e.shape) * 0.5,
+         'sza': np.broadcast_to(dataset.overpass_sza(times, g.lat), e.shape).astype('float64')}
     return _write_toy(Path(out_dir), f, times, split, shape)
 
 # %% ../nbs/08_train.ipynb #5905792e
-_TOY_UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m', t2m='K', prior='mol m-2 s-1',
-                  emissions='mol m-2 s-1', doy_sin='1', doy_cos='1')
-
 def _write_toy(out:Path, f:dict, times, split, shape):
     "Write the toy fields as samples.nc (norm in attrs, from `dataset.norm_stats`) and norm.json."
     phase = 2 * np.pi * (times.day_of_year.values - 1) / 365
-    v = {k: (('sample', 'lat', 'lon'), a, {'units': _TOY_UNITS[k]}) for k, a in f.items()}
+    v = {k: (('sample', 'lat', 'lon'), a, {'units': dataset.UNITS[k]}) for k, a in f.items()}
     v |= dict(doy_sin=('sample', np.sin(phase), {'units': '1'}), doy_cos=('sample', np.cos(phase), {'units': '1'}))
     g = Grid(35., 35 + 0.25 * shape[0], 115., 115 + 0.25 * shape[1], 0.25)
     ds = xr.Dataset(v, coords=dict(time=('sample', times), world=('sample', np.zeros(len(times), int)),
@@ -236,12 +237,16 @@ def _autocast(device, amp):
 
 def drop_prior(batch:dict, # a training batch (x, y, prior, mask)
                share:float, # probability that a sample loses its prior (1)
-               norm:dict): # statistics of the dataset (norm.json)
-    "The batch with the prior removed from a random share of its samples: prior channel = its value for a zero prior, P = 0."
-    drop = torch.rand(len(batch['x'])) < share  # drawn every batch (global RNG, re-seeded each epoch): resume stays exact
-    if share <= 0 or not drop.any(): return batch
-    x, prior = batch['x'].clone(), batch['prior'].clone()
-    x[drop, norm['channels'].index('prior')] = dataset.normalised_value(0., 'prior', norm); prior[drop] = 0.
+               norm:dict, # statistics of the dataset (norm.json)
+               column_share:float=0., # probability that a sample keeps its prior but loses the prior's simulated column (1)
+              )->dict: # the batch, changed samples copied
+    "The batch with the prior removed from a random share of its samples (zero prior, P = 0, no prior column) and only the prior's column from another share."
+    u = torch.rand(len(batch['x']))  # drawn every batch (global RNG, re-seeded each epoch): resume stays exact
+    drop, no_col = u < share, u < share + column_share
+    if not no_col.any(): return batch
+    x, prior, c = batch['x'].clone(), batch['prior'].clone(), norm['channels']
+    x[drop, c.index('prior')] = dataset.normalised_value(0., 'prior', norm); prior[drop] = 0.
+    for k in ('prior_no2', 'innovation'): x[no_col, c.index(k)] = 0.   # missing, as `dataset.normalise` writes it
     return batch | dict(x=x, prior=prior)
 
 def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=True, callback=None):
@@ -250,7 +255,7 @@ def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=T
     nb = min(len(loader), cfg['max_batches'] or len(loader))
     for step, batch in enumerate(tqdm(loader, total=nb, desc=f'epoch {epoch}', disable=not progress, leave=False)):
         if step >= nb: break
-        batch = drop_prior(batch, cfg['prior_dropout'], loader.dataset.norm)
+        batch = drop_prior(batch, cfg['prior_dropout'], loader.dataset.norm, cfg['column_dropout'])
         with _autocast(device, cfg['amp']):
             loss, parts = batch_loss(model, _to(batch, device), cfg, kl_weight(epoch + step / nb, cfg['beta'], cfg['kl_warmup']))
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
@@ -460,7 +465,9 @@ def predict(run_dir:str|Path, # run folder written by `fit`
             meteo:xr.Dataset, # meteorology: u, v (m s-1), pblh (m), t2m (K); hourly or static
             prior:xr.Dataset|None=None, # prior emissions `emissions` (mol m-2 s-1) or None (no prior)
             n_samples:int=16, # CVAE ensemble size
-            device:str|None=None): # torch device (CUDA when present)
+            device:str|None=None, # torch device (CUDA when present)
+            prior_column:xr.DataArray|str|None=None, # the prior's column at the overpass (time, lat, lon) (mol m-2); 'simulate': run the CTM on the prior with `meteo` (hourly, ctm.METEO_VARS); None: missing
+           )->xr.Dataset: # emissions (time, lat, lon) (mol m-2 s-1)
     "Daily emissions (and, for the CVAE, emissions_sigma) in mol m-2 s-1 on the grid of `columns`."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     model, meta = load_run(run_dir, device=dev)
@@ -469,11 +476,22 @@ def predict(run_dir:str|Path, # run folder written by `fit`
                          "returns zero everywhere: give prior emissions (--prior FILE)")
     g = model_grid(columns, meta['res_deg'])
     cols = columns if g is None else regrid_columns(columns, g)
-    x = dataset.make_inputs(cols, meteo_on_columns(meteo, cols), prior, meta['norm'])
+    met = meteo_on_columns(meteo, cols)
+    if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column)
+    x = dataset.make_inputs(cols, met, prior, meta['norm'], prior_column=prior_column)
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
+
+def _simulated_prior_column(prior, met, cols, how):
+    "The prior's column on the grid of `cols`, simulated with the CTM from hourly `met` (`how` = 'simulate')."
+    from noxnb import ctm
+    if how != 'simulate': raise NoxnbError(f"prior_column must be a DataArray, 'simulate' or None, not {how!r}")
+    missing = [k for k in ctm.METEO_VARS if k not in met] + ([] if 'time' in met.dims and met.sizes['time'] > 1 else ['hourly time'])
+    if prior is None or missing: raise NoxnbError(f"simulating the prior's column needs a prior and hourly meteorology; lacking {missing or ['prior']}")
+    p = dataset._on_grid(prior[['emissions']], cols.lat.values, cols.lon.values, True)
+    return dataset.prior_column(p, met, cols.time.values, _grid_of(cols))
 
 def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
     "Emission Dataset (time, lat, lon) from the predicted arrays."
@@ -517,7 +535,7 @@ def train_cli(argv:list|None=None): # command-line arguments (default sys.argv[1
     return 0
 
 # %% ../nbs/08_train.ipynb #dc2fefb9
-METEO_VARS = ('u', 'v', 'pblh', 't2m')
+INFER_METEO = tuple(k for k in dataset.METEO_CHANNELS if k != 'sza')  # a noxnb meteorology file for inference has these (sza is computed)
 
 def _load(path, what):
     "Load a netCDF file into memory, with a clear error naming the file."
@@ -526,7 +544,7 @@ def _load(path, what):
     except Exception as e: raise NoxnbError(f"{path}: cannot read the {what} file ({e})") from e
 
 PLAUSIBLE = dict(no2_trop=(-1e-3, 1e-2), u=(-100., 100.), v=(-100., 100.), pblh=(0., 1e4), t2m=(150., 350.),
-                 emissions=(-1e-6, 1e-3))  # mol m-2, m s-1, m, K, mol m-2 s-1
+                 cloud_fraction=(0., 1.), sza=(0., 180.), emissions=(-1e-6, 1e-3))  # mol m-2, m s-1, m, K, 1, degree, mol m-2 s-1
 
 def check_plausible(ds:xr.Dataset, # Dataset with some of the variables of PLAUSIBLE
                     where:str, # the file(s), for the message
@@ -541,9 +559,9 @@ def check_plausible(ds:xr.Dataset, # Dataset with some of the variables of PLAUS
     return ds
 
 def read_meteo_files(paths:list): # noxnb meteorology netCDF, or ERA5 single/pressure-level files
-    "Meteorology with u, v (m s-1), pblh (m), t2m (K) from a noxnb meteo file or ERA5 files, checked for plausible values."
+    "Meteorology with u, v (m s-1), pblh (m), t2m (K), cloud_fraction (1) from a noxnb meteo file or ERA5 files, checked for plausible values."
     first = _load(paths[0], 'meteorology')
-    if len(paths) == 1 and all(k in first for k in METEO_VARS): return check_plausible(first, paths[0])
+    if len(paths) == 1 and all(k in first for k in INFER_METEO): return check_plausible(first, paths[0])
     from noxnb import meteo
     return check_plausible(meteo.read_era5([str(p) for p in paths]), ', '.join(map(str, paths)))
 
@@ -598,6 +616,7 @@ def _infer_parser():
     p.add_argument('--meteo', required=True, nargs='+', help='ERA5 files or one noxnb meteorology file')
     p.add_argument('--prior', help='prior emissions netCDF (emissions, mol m-2 s-1); default: the embedded inventory inside China, the CoCO2 catalogue\'s power plants elsewhere')
     p.add_argument('--no-prior', action='store_true', help='use no prior (prior channel 0)')
+    p.add_argument('--simulate-prior', action='store_true', help="models: run the CTM on the prior with the (hourly ERA5) meteorology to give the model the prior's own column; without it that channel is missing")
     p.add_argument('--method', choices=['flux-divergence', 'mass-balance', '4dvar'], help='a classical baseline instead of a model')
     p.add_argument('--time-mean', action='store_true', help='baselines: one map for all days (fluxes averaged before the divergence) instead of daily maps')
     p.add_argument('--samples', type=int, default=16, help='CVAE ensemble size')
@@ -627,7 +646,8 @@ def _infer(a, cols, met, prior):
         from noxnb import baselines
         res = baselines.infer_baseline(a.method, cols, meteo_on_columns(met, cols, ', '.join(a.meteo)), prior, daily=not a.time_mean)
         return (res.to_dataset(name='emissions') if isinstance(res, xr.DataArray) else res).assign_attrs(method=a.method)
-    return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device)
+    pc = 'simulate' if a.simulate_prior and prior is not None else None
+    return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device, prior_column=pc)
 
 # %% ../nbs/08_train.ipynb #6bcaac29
 def score_split(run_dir:str|Path, # run folder written by `fit`
