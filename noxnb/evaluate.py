@@ -16,7 +16,7 @@ from . import baselines, dataset, satellite, train
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
            'crps_gaussian', 'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table',
            'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
-           'markdown_table', 'skill_rows', 'target_table', 'findings', 'run_stamp']
+           'markdown_table', 'skill_rows', 'draw_strata', 'target_table', 'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -134,7 +134,7 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
             est, s = _timed(lambda: baselines.infer_baseline(name, world.obs, met, world.prior, world.grid, daily=True, **kw))
         out[m] = est.emissions.assign_attrs(seconds_per_day=s / len(days))
         if 'emissions_sigma' in est: out[f'{m}_sigma'] = est.emissions_sigma
-    return out.assign(valid_fraction=world.obs.valid.mean(('lat', 'lon')).astype(float))
+    return out.assign(valid_fraction=world.obs.valid.mean(('lat', 'lon')).astype(float)).assign_attrs(draws=json.dumps(getattr(world, 'draws', {})))
 
 def cached(path:str|Path, # result file (netCDF)
            make, # function returning the Dataset when the file is missing
@@ -284,6 +284,16 @@ def skill_rows(errors:pd.DataFrame, # `block_errors` rows with `block`
         rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: share(pd.concat([pv[blocks[k]] for k in i])), len(blocks), **boot)))
     out = pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high'])
     return out.assign(subset=subset, n_blocks=len(blocks))
+
+# %% ../nbs/10_evaluate.ipynb #ff33c0ce
+def draw_strata(draws:list, # per block: dict(truth_year, prior_year, plants_only, lockdown_start (None: no drop))
+               )->dict: # stratum name → block indices (array of int)
+    "Blocks grouped by the kind of prior error they hold: a current or a stale full prior, a plants-only prior, a lockdown-like drop."
+    d = pd.DataFrame(draws)
+    plants, lock = d.plants_only.astype(bool).values, d.lockdown_start.notna().values
+    return {'current prior': np.flatnonzero(~plants & (d.prior_year == d.truth_year).values),
+            'stale prior': np.flatnonzero(~plants & (d.prior_year < d.truth_year).values),
+            'plants-only prior': np.flatnonzero(plants), 'lockdown drop': np.flatnonzero(lock)}
 
 # %% ../nbs/10_evaluate.ipynb #24a7b059
 def _lookup(scores:pd.DataFrame):

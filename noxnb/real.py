@@ -686,7 +686,7 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
     return [dict(method=f"trained model ({e.attrs.get('model', '?')}), {mode}", estimate_kg_s=total(e["emissions"].isel(time=0)), uncertainty_kg_s=s, source="noxnb"),
             dict(method="its prior: CoCO2 catalogue", estimate_kg_s=total(prior["emissions"]), uncertainty_kg_s=np.nan, source="CoCO2 v1.1")]
 
-# %% ../nbs/11_real_data.ipynb #efb66d7e
+# %% ../nbs/11_real_data.ipynb #7bc99a8d
 def plume_line_densities(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          at:dict, # source, dict(lat, lon) (degree)
                          u:float, v:float, # wind at the source (m s-1)
