@@ -9,7 +9,7 @@ import numpy as np, pandas as pd, pytest, xarray as xr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from noxnb.dataset import PatchDataset, INPUT_CHANNELS
+from noxnb.dataset import PatchDataset, INPUT_CHANNELS, STORED_CHANNELS
 TINY = dict(grid='36,37,115,116,0.25', worlds=2, months=['2019-01', '2019-02', '2019-03'], val_months=['2019-02'],
             test_months=['2019-03'], days_per_month=2, gap_days=7, spinup_days=1)
 
@@ -35,7 +35,7 @@ def reference(tmp_path_factory):
 def test_cli_layout(reference):
     ds = xr.open_dataset(reference)
     assert dict(ds.sizes) == dict(sample=2 * 3 * 2, lat=4, lon=4)
-    assert all(k in ds for k in (*INPUT_CHANNELS, 'emissions')) and ds.emissions.attrs['units'] == 'mol m-2 s-1'
+    assert all(k in ds for k in (*STORED_CHANNELS, 'emissions')) and ds.emissions.attrs['units'] == 'mol m-2 s-1'
     norm = json.loads((reference.parent / 'norm.json').read_text())
     assert norm['n_train'] == int((ds.split == 'train').sum()) and norm['channels'] == list(INPUT_CHANNELS)
     item = PatchDataset(reference, 'train', patch=2)[0]

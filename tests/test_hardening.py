@@ -39,7 +39,7 @@ def columns_file(path, valid=True, value=1e-4, day="2021-01-01"):
 def meteo_file(path, day="2021-01-01", pblh=800., box=(29.5, 31.5, 109.5, 111.5)):
     lat, lon = np.arange(box[0], box[1] + .01, .25), np.arange(box[2], box[3] + .01, .25)
     t = pd.date_range(day, periods=24, freq="h"); sh = (24, lat.size, lon.size)
-    f = dict(u=(3., "m s-1"), v=(1., "m s-1"), pblh=(pblh, "m"), t2m=(285., "K"))
+    f = dict(u=(3., "m s-1"), v=(1., "m s-1"), pblh=(pblh, "m"), t2m=(285., "K"), cloud_fraction=(0.1, "1"))
     xr.Dataset({k: (("time", "lat", "lon"), np.full(sh, x), {"units": u}) for k, (x, u) in f.items()},
                coords=dict(time=t, lat=lat, lon=lon)).to_netcdf(path)
     return path

@@ -33,7 +33,7 @@ def test_paper_profile_runs_at_tiny_scale(tmp_path):
     day = s.isel(sample=int(np.flatnonzero(s.split.values == 'test')[0]))
     xr.Dataset(dict(no2_trop=day.no2_trop.expand_dims(time=[day.time.values]), valid=day.valid.expand_dims(time=[day.time.values]))
                ).drop_vars(['world', 'split'], errors='ignore').to_netcdf(tmp_path / 'day.nc')
-    day[['u', 'v', 'pblh', 't2m']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp_path / 'met.nc')
+    day[['u', 'v', 'pblh', 't2m', 'cloud_fraction']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp_path / 'met.nc')
     day[['prior']].rename(prior='emissions').drop_vars(['time', 'world', 'split']).to_netcdf(tmp_path / 'prior.nc')
     _run('train', 'infer', '--model', tmp_path / 'cvae', '--columns', tmp_path / 'day.nc', '--meteo', tmp_path / 'met.nc',
          '--prior', tmp_path / 'prior.nc', '--samples', '2', '--out', tmp_path / 'e.nc')

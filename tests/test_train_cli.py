@@ -21,7 +21,7 @@ def _day_files(data, tmp, refine):
     r = 0.25 / refine; lat = np.arange(s.lat[0] - 0.125 + r / 2, s.lat[-1] + 0.125, r); lon = np.arange(s.lon[0] - 0.125 + r / 2, s.lon[-1] + 0.125, r)
     xr.Dataset(dict(no2_trop=(('time', 'lat', 'lon'), rep(s.no2_trop), {'units': 'mol m-2'}), valid=(('time', 'lat', 'lon'), rep(s.valid).astype('int8'))),
                coords=dict(time=[s.time.values], lat=lat, lon=lon)).to_netcdf(tmp / 'day.nc')
-    s[['u', 'v', 'pblh', 't2m']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp / 'met.nc')
+    s[['u', 'v', 'pblh', 't2m', 'cloud_fraction']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp / 'met.nc')
     s[['prior']].rename(prior='emissions').drop_vars(['time', 'world', 'split']).to_netcdf(tmp / 'prior.nc')
     return tmp / 'day.nc', tmp / 'met.nc', tmp / 'prior.nc'
 
@@ -74,7 +74,7 @@ def test_infer_method_gives_daily_maps_and_the_time_mean(tmp_path):
     days = pd.date_range('2021-07-01', periods=2)
     xr.Dataset(dict(no2_trop=(('time', 'lat', 'lon'), np.stack([c, c]), {'units': 'mol m-2'}), valid=(('time', 'lat', 'lon'), np.ones((2, *c.shape), 'int8'))),
                coords=dict(time=days, lat=lat, lon=lon)).to_netcdf(tmp_path / 'cols.nc')
-    met = {k: (('lat', 'lon'), np.full(c.shape, v)) for k, v in dict(u=U, v=0., pblh=1000., t2m=290.).items()}
+    met = {k: (('lat', 'lon'), np.full(c.shape, v)) for k, v in dict(u=U, v=0., pblh=1000., t2m=290., cloud_fraction=0.1).items()}
     xr.Dataset(met, coords=dict(lat=lat, lon=lon)).to_netcdf(tmp_path / 'met.nc')
     dcdx = a * 180 / np.pi / (6371008.8 * np.cos(np.deg2rad(lat)))[:, None]
     expect = 1.32 * (U * dcdx + (c - np.percentile(c, 5)) / (4 * 3600.))
