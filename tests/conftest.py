@@ -1,17 +1,32 @@
-"""Shared test helpers: one way to run the `noxnb` command line in a subprocess and check how it fails."""
+"""Shared test helpers: the repository root, one way to run this checkout's code (the `noxnb` command line, a CLI
+function, a module, a script) in a subprocess, and checks of how a command fails."""
 import hashlib, os, re, subprocess, sys
 from pathlib import Path
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-_MAIN = "import sys; from noxnb.cli import main; sys.exit(main(sys.argv[1:]))"
+ROOT = Path(__file__).resolve().parent.parent   # the repository; tests import it with `from conftest import ROOT`
 
-def run_noxnb(*args, env=None, timeout=300, cwd=None, pre=""):
-    "Run `noxnb ARGS...` (this checkout's code) in a subprocess, after the Python code `pre`; returns the CompletedProcess (text)."
-    e = {**os.environ, "PYTHONPATH": str(ROOT), "NOXNB_HTTP_BACKOFF": "0.01", **(env or {})}
+def run_python(*args, code=None, func=None, module=None, pre="", env=None, timeout=300, cwd=None, wait=True):
+    """Run this checkout's code in a new Python process: `python -c CODE ARGS...`, the CLI function `func`
+    ('package.module:name', called with ARGS and its return value the exit status) after the Python code `pre`,
+    `python -m MODULE ARGS...`, or, with none of them, `python ARGS...` (a script and its arguments).
+    The one place that sets a subprocess's environment: os.environ, this checkout first on PYTHONPATH, short HTTP
+    back-offs, no NOXNB_DEBUG, then `env`. Returns the CompletedProcess (text), or with wait=False the Popen
+    (stdout discarded, stderr piped)."""
+    if func is not None:
+        mod, name = func.split(":")
+        code = f"{pre}\nimport sys; from {mod} import {name}; sys.exit({name}(sys.argv[1:]))"
+    pypath = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    e = {**os.environ, "PYTHONPATH": pypath, "NOXNB_HTTP_BACKOFF": "0.01", **(env or {})}
     e.pop("NOXNB_DEBUG", None)
-    return subprocess.run([sys.executable, "-c", pre + "\n" + _MAIN, *map(str, args)], capture_output=True, text=True,
-                          env=e, timeout=timeout, cwd=cwd)
+    how = ["-c", code] if code is not None else ["-m", module] if module is not None else []
+    cmd = [sys.executable, *how, *map(str, args)]
+    if not wait: return subprocess.Popen(cmd, cwd=cwd, env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd)
+
+def run_noxnb(*args, **kw):
+    "Run `noxnb ARGS...` (this checkout's code) in a subprocess: `run_python` with func='noxnb.cli:main'."
+    return run_python(*args, func="noxnb.cli:main", **kw)
 
 def snapshot(*folders):
     "{path: sha256} of every file (hidden ones too) under the folders: to check nothing was written or changed."

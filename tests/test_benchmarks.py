@@ -1,13 +1,12 @@
 """Every benchmark runs at a tiny size as a smoke test (no timing thresholds): none can break silently."""
-import json, os, subprocess, sys
+import json
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_python
 
 @pytest.mark.parametrize("script,args", [("train.py", ["--tiny", "--steps", "1", "--device", "cpu"]),
                                          ("gridding.py", ["--scanlines", "40", "--sample", "50", "--repeat", "1"]),
                                          ("ctm.py", ["--days", "1", "--no-compile", "--adjoint-days", "1", "--device", "cpu"])])
 def test_benchmark_smoke(script, args):
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+    r = run_python(ROOT / "benchmarks" / script, *args, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert isinstance(json.loads(r.stdout.strip().splitlines()[-1]), dict)

@@ -3,11 +3,11 @@ resume, the Dask local cluster against the in-process scheduler, and the separat
 
 They run the real upstream stages (inventory, meteo, ctm, satellite) on a tiny configuration (a 1°×1° box, 2 worlds,
 3 months of 2 days)."""
-import json, os, signal, subprocess, sys, time
+import json, signal, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, xarray as xr
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT, run_python
 sys.path.insert(0, str(ROOT))
 from noxnb.dataset import PatchDataset, INPUT_CHANNELS, STORED_CHANNELS
 TINY = dict(grid='36,37,115,116,0.25', worlds=2, months=['2019-01', '2019-02', '2019-03'], val_months=['2019-02'],
@@ -17,11 +17,9 @@ TINY = dict(grid='36,37,115,116,0.25', worlds=2, months=['2019-01', '2019-02', '
 def simulate(out, *extra, tiny=TINY, wait=True):
     "Run `noxnb simulate` on the tiny configuration in a new process (a Popen when `wait` is False)."
     sets = [f'{k}={json.dumps(v)}' for k, v in tiny.items()]
-    code = 'import sys; from noxnb.dataset import simulate_cli; sys.exit(simulate_cli(sys.argv[1:]))'
-    cmd = [sys.executable, '-c', code, '--profile', 'quick', '--out', str(out), *extra, '--set', *sets]
-    env = os.environ | dict(PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
-    if not wait: return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    r = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    r = run_python('--profile', 'quick', '--out', out, *extra, '--set', *sets, func='noxnb.dataset:simulate_cli',
+                   env=dict(OMP_NUM_THREADS='1'), cwd=ROOT, timeout=600, wait=wait)
+    if not wait: return r
     assert r.returncode == 0, r.stderr[-3000:]
     return Path(out) / 'samples.nc'
 
@@ -73,8 +71,6 @@ def test_local_cluster_matches_synchronous(reference, tmp_path):
 
 
 def test_other_configuration_is_refused(reference):
-    r = subprocess.run([sys.executable, '-c', 'import sys; from noxnb.dataset import simulate_cli; simulate_cli(sys.argv[1:])',
-                        '--out', str(reference.parent), '--scheduler', 'synchronous', '--seed', '7', '--set',
-                        *[f'{k}={json.dumps(v)}' for k, v in TINY.items()]], cwd=ROOT, capture_output=True, text=True,
-                       env=os.environ | dict(PYTHONPATH=str(ROOT)))
+    r = run_python('--out', reference.parent, '--scheduler', 'synchronous', '--seed', '7', '--set',
+                   *[f'{k}={json.dumps(v)}' for k, v in TINY.items()], func='noxnb.dataset:simulate_cli', cwd=ROOT, timeout=None)
     assert r.returncode != 0 and 'another configuration' in r.stderr

@@ -2,8 +2,8 @@
 import json, re, subprocess, sys
 from pathlib import Path
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NBS = sorted(p for p in (ROOT/'nbs').glob('[0-9]*.ipynb'))
 
 def _cells(p): return json.loads(p.read_text())['cells']

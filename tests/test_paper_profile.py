@@ -2,19 +2,16 @@
 at 0.25 deg) for one world and three months of two days (one per split), its full-size models (width 32, depth 4,
 64-cell patches) train one batch each and `noxnb infer` returns a China day. What the GPU run adds is the number of
 worlds, days and epochs, not another code path."""
-import json, os, subprocess, sys
-from pathlib import Path
+import json
 import numpy as np, xarray as xr
 from noxnb.core import get_profile
+from conftest import ROOT, run_python
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = os.environ | dict(PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
 TINY = dict(worlds=1, months=['2019-01', '2019-05', '2022-01'], val_months=['2019-05'], test_months=['2022-01'],
             days_per_month=2, spinup_days=1)   # one month per split
 
 def _run(module, cmd, *argv):
-    code = f'import sys; from noxnb.{module} import {cmd}_cli as f; sys.exit(f(sys.argv[1:]))'
-    r = subprocess.run([sys.executable, '-c', code, *map(str, argv)], cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+    r = run_python(*argv, func=f'noxnb.{module}:{cmd}_cli', env=dict(OMP_NUM_THREADS='1'), cwd=ROOT, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     return r
 

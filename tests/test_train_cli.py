@@ -1,17 +1,14 @@
 """CLI end to end on a tiny configuration (08_train): `noxnb train` on a toy dataset, then `noxnb infer` on columns
 at a finer resolution than the model's (regridded conservatively and back), with and without --model, and clear
 errors for bad input."""
-import json, os, subprocess, sys
-from pathlib import Path
+import json
 import numpy as np, pandas as pd, xarray as xr
-ROOT = str(Path(__file__).resolve().parents[1])  # the repository, importable in subprocesses too
-PYPATH = os.pathsep.join([ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p])
+from conftest import run_python
 
-ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=PYPATH)
+ENV = dict(OMP_NUM_THREADS='1')   # on top of what run_python sets
 
 def _cli(cmd, argv, env=ENV):
-    code = f"import sys; from noxnb.train import {cmd}_cli as f; sys.exit(f(sys.argv[1:]))"
-    return subprocess.run([sys.executable, '-c', code, *map(str, argv)], env=env, capture_output=True, text=True, timeout=300)
+    return run_python(*argv, func=f'noxnb.train:{cmd}_cli', env=env, timeout=300)
 
 def _day_files(data, tmp, refine):
     "Columns of the first test day at 0.25°/refine, static meteo and prior at 0.25°, as netCDF files."

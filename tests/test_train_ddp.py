@@ -1,10 +1,8 @@
 """DDP: `noxnb train` under torchrun with 2 CPU processes (gloo) trains, each rank works on its own half of every
 epoch, and rank 0 writes the metrics, checkpoints and summary (08_train)."""
-import json, os, shutil, subprocess, sys, textwrap
-from pathlib import Path
+import json, textwrap
 import pandas as pd
-ROOT = str(Path(__file__).resolve().parents[1])  # the repository, importable in subprocesses too
-PYPATH = os.pathsep.join([ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p])
+from conftest import run_python
 
 def test_ddp_two_cpu_processes(tmp_path):
     from noxnb.train import toy_dataset
@@ -23,10 +21,10 @@ def test_ddp_two_cpu_processes(tmp_path):
         open({str(tmp_path)!r} + f"/steps_rank{{os.environ['RANK']}}.txt", 'w').write(str(len(steps)))
         sys.exit(rc)
     """))
-    torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2']
+    torchrun = ['--standalone', '--nproc_per_node', '2']   # python -m torch.distributed.run ...
     args = [str(script), '--model', 'smaat-unet', '--data', str(data), '--out', str(tmp_path / 'run'), '--epochs', '2',
             '--width', '4', '--depth', '2', '--patch', '8', '--batch-size', '2', '--threads', '1', '--device', 'cpu', '--no-progress']
-    r = subprocess.run(torchrun + args, env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=PYPATH), capture_output=True, text=True, timeout=400)
+    r = run_python(*torchrun, *args, module='torch.distributed.run', env=dict(OMP_NUM_THREADS='1'), timeout=400)
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads((tmp_path / 'run' / 'summary.json').read_text())
     assert summary['world_size'] == 2 and summary['epochs_run'] == 2

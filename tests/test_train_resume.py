@@ -1,14 +1,11 @@
 """Resume after a real kill: a training process SIGKILLed in the middle of epoch 2 and restarted ends with the same
 weights, bit for bit, as an uninterrupted run (08_train). The kill happens at a fixed step so the test is exact."""
-import os, subprocess, sys, textwrap
-from pathlib import Path
+import textwrap
 import pytest
 import torch
-ROOT = str(Path(__file__).resolve().parents[1])  # the repository, importable in subprocesses too
-PYPATH = os.pathsep.join([ROOT] + [p for p in [os.environ.get('PYTHONPATH')] if p])
+from conftest import run_python
 
 CFG = dict(epochs=3, width=4, depth=2, patch=8, batch_size=4, threads=1)
-ENV = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=PYPATH)
 
 def _fit_in_subprocess(data, out, kill_at=None):
     "Run `fit` in a fresh Python process; with kill_at=(epoch, step) it SIGKILLs itself after that step."
@@ -19,7 +16,7 @@ def _fit_in_subprocess(data, out, kill_at=None):
             if (epoch, step) == {kill_at!r}: os.kill(os.getpid(), signal.SIGKILL)
         fit('smaat-unet', {str(data)!r}, {str(out)!r}, {CFG!r}, progress=False, callback=cb)
     """)
-    return subprocess.run([sys.executable, '-c', code], env=ENV, capture_output=True, text=True, timeout=300)
+    return run_python(code=code, env=dict(OMP_NUM_THREADS='1'), timeout=300)
 
 @pytest.mark.parametrize('model', ['smaat-unet'])
 def test_resume_after_sigkill_equals_uninterrupted(tmp_path, model):
