@@ -285,7 +285,7 @@ def skill_rows(errors:pd.DataFrame, # `block_errors` rows with `block`
     out = pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high'])
     return out.assign(subset=subset, n_blocks=len(blocks))
 
-# %% ../nbs/10_evaluate.ipynb #ff33c0ce
+# %% ../nbs/10_evaluate.ipynb #53492bf6
 def draw_strata(draws:list, # per block: dict(truth_year, prior_year, plants_only, lockdown_start (None: no drop))
                )->dict: # stratum name → block indices (array of int)
     "Blocks grouped by the kind of prior error they hold: a current or a stale full prior, a plants-only prior, a lockdown-like drop."

@@ -26,7 +26,7 @@ __all__ = ['TRAIN_DEFAULTS', 'INFER_METEO', 'PLAUSIBLE', 'train_config', 'toy_da
            'load_checkpoint', 'drop_prior', 'train_epoch', 'validate', 'run_meta', 'model_from_meta', 'fit', 'load_run',
            'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict', 'train_cli', 'check_plausible',
            'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model', 'default_prior', 'infer_cli',
-           'score_split', 'error_scores', 'prior_scores']
+           'spread_factor', 'spread_calibration', 'calibrate_spread', 'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
@@ -480,6 +480,7 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column)
     x = dataset.make_inputs(cols, met, prior, meta['norm'], prior_column=prior_column)
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
+    s = None if s is None else s * meta.get('sigma_scale', 1.)  # calibrated on the validation months
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
@@ -649,6 +650,45 @@ def _infer(a, cols, met, prior):
     pc = 'simulate' if a.simulate_prior and prior is not None else None
     return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device, prior_column=pc)
 
+# %% ../nbs/08_train.ipynb #f8894e8b
+def spread_factor(mean:np.ndarray, # predictive means (any units)
+                  sigma:np.ndarray, # predictive standard deviations (same units)
+                  truth:np.ndarray, # true values (same units)
+                  level:float=0.68, # probability of the central interval to calibrate (1)
+                 )->float: # k: sigma × k gives the nominal coverage at `level`
+    "Variance-scaling factor of a Gaussian spread: the `level` quantile of |truth − mean|/(z σ), z the interval's half-width."
+    from scipy.stats import norm as _norm
+    r = np.abs(np.asarray(truth, float) - mean) / (_norm.ppf(0.5 + level / 2) * np.asarray(sigma, float))
+    return float(np.quantile(r[np.isfinite(r)], level))
+
+def spread_calibration(mean:np.ndarray, # predictive means (any units)
+                       sigma:np.ndarray, # predictive standard deviations (same units)
+                       truth:np.ndarray, # true values (same units)
+                       levels:tuple=(0.68, 0.95), # levels of the central intervals to calibrate (1)
+                      )->float: # k: the calibrated spread is k·sigma
+    "One variance-scaling factor for several levels: between the factors of each level, the one with the smallest largest coverage error."
+    from scipy.stats import norm as _norm
+    m, s, t = (np.asarray(a, float).ravel() for a in (mean, sigma, truth))
+    ks, e = [spread_factor(m, s, t, l) for l in levels], np.abs(t - m)
+    miss = lambda k: max(abs(np.mean(e <= _norm.ppf(0.5 + l / 2) * k * s) - l) for l in levels)
+    return float(min(np.geomspace(min(ks), max(ks), 41), key=miss))
+
+def calibrate_spread(run_dir:str|Path, # run folder written by `fit`
+                     data_dir:str|Path, # built dataset folder
+                     split:str='val', # split to calibrate on
+                     n_samples:int=16, # CVAE ensemble size
+                    )->float|None: # sigma_scale written to run.json (None: the model has no spread)
+    "Fit `spread_calibration` on a split (whole maps, every cell) and record it as `sigma_scale` in run.json."
+    model, meta = load_run(run_dir)
+    t, p, s = [], [], []
+    for b in DataLoader(open_split(data_dir, split), 8):
+        m, sd = predict_emissions(model, b['x'], b['prior'], n_samples)
+        if sd is None: return None
+        t.append(b['y']); p.append(m); s.append(sd)
+    k = spread_calibration(*(torch.cat(x).numpy() for x in (p, s, t)))
+    with atomic_path(Path(run_dir) / 'run.json') as tmp: Path(tmp).write_text(json.dumps(meta | dict(sigma_scale=k), indent=1))
+    return k
+
 # %% ../nbs/08_train.ipynb #6bcaac29
 def score_split(run_dir:str|Path, # run folder written by `fit`
                 data_dir:str|Path, # built dataset folder
@@ -660,7 +700,7 @@ def score_split(run_dir:str|Path, # run folder written by `fit`
     t, p, s = [], [], []
     for b in DataLoader(ds, 8):
         m, sd = predict_emissions(model, b['x'], b['prior'], n_samples)
-        t.append(b['y']); p.append(m); s.append(sd if sd is not None else torch.full_like(m, float('nan')))
+        t.append(b['y']); p.append(m); s.append(sd * meta.get('sigma_scale', 1.) if sd is not None else torch.full_like(m, float('nan')))
     return error_scores(torch.cat(t).numpy(), torch.cat(p).numpy(), torch.cat(s).numpy(), meta['norm']['target_scale']) | dict(model=meta['model'], split=split, n=len(ds))
 
 def error_scores(truth, pred, sigma, scale:float=1.): # arrays in normalised units; scale: mol m-2 s-1 per unit
