@@ -650,7 +650,7 @@ def _infer(a, cols, met, prior):
     pc = 'simulate' if a.simulate_prior and prior is not None else None
     return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device, prior_column=pc)
 
-# %% ../nbs/08_train.ipynb #f8894e8b
+# %% ../nbs/08_train.ipynb #d7fb9eba
 def spread_factor(mean:np.ndarray, # predictive means (any units)
                   sigma:np.ndarray, # predictive standard deviations (same units)
                   truth:np.ndarray, # true values (same units)
