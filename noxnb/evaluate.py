@@ -4,19 +4,21 @@
 
 # %% ../nbs/10_evaluate.ipynb #08e38b32
 from __future__ import annotations
-import json, time
+import concurrent.futures, json, multiprocessing, time, zlib
 from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr, torch
 from scipy.stats import norm
-from .core import M_NO2, SECONDS_PER_DAY, NoxnbError, to_netcdf_atomic
+from tqdm.auto import tqdm
+from .core import M_NO2, SECONDS_PER_DAY, NoxnbError, seed_everything, to_netcdf_atomic
 from .grid import Grid, regional_totals, regrid_conservative
 from . import baselines, dataset, satellite, train
 
 # %% auto #0
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
-           'crps_gaussian', 'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'score_rows', 'decline_table',
-           'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
-           'markdown_table', 'skill_rows', 'draw_strata', 'target_table', 'findings', 'run_stamp']
+           'crps_gaussian', 'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'cached_blocks', 'score_rows',
+           'decline_table', 'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share',
+           'box_fit', 'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table',
+           'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -144,6 +146,28 @@ def cached(path:str|Path, # result file (netCDF)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True); to_netcdf_atomic(make(), path)
     with xr.open_dataset(path, engine='h5netcdf') as ds: return ds.load()
+
+# %% ../nbs/10_evaluate.ipynb #ab82c255
+def _block(job:dict)->str:
+    "Compute and write one block of `cached_blocks` (in a worker process: one torch thread); returns its path."
+    if job.get('threads'): torch.set_num_threads(job['threads'])
+    seed_everything(zlib.crc32(f"{job['infer'].get('seed', 0)}:{Path(job['path']).name}".encode()))  # the CVAE's draws: the same in any process, in any order
+    make = lambda: infer_all(job.get('simulate', dataset.simulate_world)(job['task'], job['conf'], draws=job.get('draws'), n_days=job.get('n_days')),
+                             job['methods'], **job['infer'])
+    cached(job['path'], make); return str(job['path'])
+
+def cached_blocks(jobs:list, # block dicts: path, task, conf, methods, infer (and optional draws, n_days)
+                  workers:int=1, # processes computing missing blocks side by side; 1: one after another in this process
+                  desc:str='evaluate', # progress-bar label
+                 )->list: # the blocks' Datasets, in the order of `jobs`
+    "Every block's result, read from its file; missing ones are computed first (atomically written, so a kill loses only blocks in flight)."
+    todo = [j for j in jobs if not Path(j['path']).exists()]
+    if workers > 1 and len(todo) > 1:
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context('spawn')) as ex:
+            from noxnb.evaluate import _block as work   # the package's function (a notebook's __main__ cannot be pickled to a spawned process)
+            list(tqdm(ex.map(work, [j | dict(threads=1) for j in todo]), total=len(todo), desc=desc))
+    else: [_block(j) for j in tqdm(todo, desc=desc)]
+    return [cached(j['path'], None) for j in jobs]
 
 # %% ../nbs/10_evaluate.ipynb #901058e6
 def _monthly(tot:xr.DataArray)->xr.DataArray:
@@ -295,6 +319,32 @@ def draw_strata(draws:list, # per block: dict(truth_year, prior_year, plants_onl
             'stale prior': np.flatnonzero(~plants & (d.prior_year < d.truth_year).values),
             'plants-only prior': np.flatnonzero(plants), 'lockdown drop': np.flatnonzero(lock)}
 
+# %% ../nbs/10_evaluate.ipynb #46b77548
+def source_changes(truth:xr.DataArray, # true emissions (mol m-2 s-1), dims ([time,] lat, lon)
+                   prior:xr.DataArray, # prior emissions, same dims and units
+                   top:float=0.01, # share of cells (largest max(truth, prior)) that are searched (1)
+                   factor:float=3., # change that counts as a closure (truth < prior/factor) or a new source (truth > factor·prior) (1)
+                  )->dict: # 'closed', 'new': boolean masks (lat, lon)
+    "Cells where a source closed or appeared: a large cell whose truth is far below or far above the prior (time means)."
+    t, p = (a.mean('time').values if 'time' in a.dims else np.asarray(a.values) for a in (truth, prior))
+    big = np.maximum(t, p) >= np.quantile(np.maximum(t, p), 1 - top)
+    return dict(closed=big & (factor * t < p), new=big & (t > factor * p))
+
+def followed_rows(results:list, # blocks of `infer_all`: truth, prior and methods (time, lat, lon)
+                  methods:list, # methods to score
+                  top:float=0.01, # see `source_changes`
+                  factor:float=3., # see `source_changes`
+                  **boot, # n_boot, level, seed of `bootstrap_ci`
+                 )->pd.DataFrame: # method, scale ('grid'), metric (followed_closed, followed_new), value, ci_low, ci_high, n_cells
+    "Recovered share (1) of the truth's change at closed and at new sources, over the blocks' changed cells, with block-bootstrap intervals."
+    cells, mean = [source_changes(r.truth, r.prior, top, factor) for r in results], lambda a: a.mean('time').values
+    rows = []
+    for kind, m in ((k, m) for k in ('closed', 'new') for m in methods):
+        v = [tuple(mean(r[k])[c[kind]] for k in (m, 'prior', 'truth')) for r, c in zip(results, cells) if m in r]
+        share = lambda i: recovered_share(*(np.concatenate([v[b][j] for b in i]) for j in range(3)))
+        rows.append((m, 'grid', f'followed_{kind}', *bootstrap_ci(share, len(v), **boot), sum(len(a[0]) for a in v)))
+    return pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high', 'n_cells'])
+
 # %% ../nbs/10_evaluate.ipynb #24a7b059
 def _lookup(scores:pd.DataFrame):
     "value(method, scale, metric, subset) of a scores table; the subset 'heavy' is used where 'all' has no row; NaN when missing."
@@ -321,6 +371,8 @@ def target_table(scores:pd.DataFrame, # method, scale, metric, value[, subset] (
             (f'{best}: decline error (points)', '|x| ≤ 3', g(best, 'national', 'decline_error_points'), lambda x: abs(x) <= 3),
             ('cvae: coverage of the 68 % intervals', '0.63–0.73', g('cvae', 'grid', 'coverage68'), within(0.63, 0.73)),
             ('cvae: coverage of the 95 % intervals', '0.90–1.00', g('cvae', 'grid', 'coverage95'), within(0.90, 1.0)),
+            (f'{best}: recovered share of closed sources', '≥ 0.5', g(best, 'grid', 'followed_closed'), lambda x: x >= 0.5),
+            (f'{best}: recovered share of new sources', '≥ 0.5', g(best, 'grid', 'followed_new'), lambda x: x >= 0.5),
             (f'{best}: lockdown depth error (points)', '|x| ≤ 10', g(best, 'domain', 'lockdown_depth_error_points'), lambda x: abs(x) <= 10),
             (f'{best}: lockdown start error (days)', '|x| ≤ 3', g(best, 'domain', 'lockdown_start_error_days'), lambda x: abs(x) <= 3)]
     return pd.DataFrame([dict(target=t, goal=goal, measured=x, met=bool(np.isfinite(x) and ok(x))) for t, goal, x, ok in rows])

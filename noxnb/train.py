@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #916c008a
 from __future__ import annotations
-import argparse, csv, io, json, math, os, random, shutil, sys, time
+import argparse, concurrent.futures, csv, io, json, math, multiprocessing, os, random, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -23,8 +23,8 @@ from .models import CVAE, MODEL_NAMES, build_model, count_parameters, cvae_sigma
 __all__ = ['TRAIN_DEFAULTS', 'INFER_METEO', 'PLAUSIBLE', 'train_config', 'toy_dataset', 'masked_mean', 'pixel_weight',
            'gaussian_nll', 'multiplicative_nll', 'kl_weight', 'skill_terms', 'batch_loss', 'setup_distributed',
            'samples_path', 'open_split', 'make_loader', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'drop_prior', 'train_epoch', 'validate', 'run_meta', 'model_from_meta', 'fit', 'load_run',
-           'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict', 'train_cli', 'check_plausible',
+           'load_checkpoint', 'drop_prior', 'train_epoch', 'validate', 'run_meta', 'model_from_meta', 'fit', 'fit_all',
+           'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict', 'train_cli', 'check_plausible',
            'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model', 'default_prior', 'infer_cli',
            'spread_factor', 'spread_calibration', 'calibrate_spread', 'score_split', 'error_scores', 'prior_scores']
 
@@ -34,7 +34,7 @@ TRAIN_DEFAULTS = dict(
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
     prior_dropout=0., column_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free shares; loss terms (see batch_loss)
-    device=None, resume=True, replace_stale=False, max_batches=None, threads=None)
+    device=None, resume=True, replace_stale=False, max_batches=None, threads=None, model_processes=1)
 
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
                  **overrides): # settings that win over both (None values are ignored)
@@ -390,6 +390,23 @@ def _finish(out, model, meta, state, world, seconds):
         with atomic_path(out / 'summary.json') as tmp: Path(tmp).write_text(json.dumps(summary, indent=1))
     if world > 1: dist.barrier(); dist.destroy_process_group()
     return summary
+
+# %% ../nbs/08_train.ipynb #4dc8d427
+def _fit_quiet(job): return fit(*job, progress=False)
+
+def fit_all(names:list, # model names (of MODEL_NAMES), the slowest first: processes take them in this order
+            data_dir:str|Path, # built dataset folder
+            runs_dir:str|Path, # folder of the run folders, one per model (runs_dir/name)
+            cfg:dict, # settings (see `train_config`), the same for every model
+            workers:int=1, # processes training side by side (1 torch thread each); 1: one after another in this process
+           )->list: # the summaries of `fit`, in the order of `names`
+    "Train several models, one after another or side by side in spawned processes, with the same results."
+    jobs = [(n, str(data_dir), str(Path(runs_dir) / n), cfg) for n in names]
+    if workers <= 1 or len(jobs) == 1: return [fit(*j) for j in jobs]
+    jobs = [(n, d, o, train_config(c, threads=c.get('threads') or 1)) for n, d, o, c in jobs]
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)), mp_context=multiprocessing.get_context('spawn')) as ex:
+        from noxnb.train import _fit_quiet as work   # the package's function: one defined in a notebook's __main__ cannot be pickled to a spawned process
+        return list(ex.map(work, jobs))
 
 # %% ../nbs/08_train.ipynb #8a776b7b
 def load_run(run_dir:str|Path, # run folder written by `fit`
