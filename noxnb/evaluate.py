@@ -303,9 +303,10 @@ def skill_rows(errors:pd.DataFrame, # `block_errors` rows with `block`
         rows += [(m, s, 'mse_skill', *mse_skill(errors, m, s, **boot)) for s in SCALES]
         d = dom.xs(m, level='method').loc[blocks]
         rows.append((m, 'domain', 'recovered_share', *bootstrap_ci(lambda i: recovered_share(d.est.values[i], d.prior.values[i], d.truth.values[i]), len(d), **boot)))
-        pv = {b: g for b, g in shares[shares.method == m].groupby('block')}
-        share = lambda d: recovered_share(d.est, d.prior, d.truth)
-        rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: share(pd.concat([pv[blocks[k]] for k in i])), len(blocks), **boot)))
+        s = shares[shares.method == m]   # recovered_share of the pooled province rows, from per-block sums (no concatenation per resample)
+        pv = s.assign(num=(s.est - s.prior) * (s.truth - s.prior), den=(s.truth - s.prior)**2).groupby('block')[['num', 'den']].sum().reindex(blocks)
+        num, den = pv.num.to_numpy(), pv.den.to_numpy()
+        rows.append((m, 'province', 'recovered_share', *bootstrap_ci(lambda i: num[i].sum() / den[i].sum(), len(blocks), **boot)))
     out = pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high'])
     return out.assign(subset=subset, n_blocks=len(blocks))
 
