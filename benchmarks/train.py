@@ -16,7 +16,8 @@ import torch
 from noxnb.core import get_profile
 from noxnb.grid import get_grid
 from noxnb.models import build_model
-from noxnb.train import make_loader, toy_dataset, train_config
+from noxnb.testing import toy_dataset
+from noxnb.train import make_loader, train_config
 from noxnb import dataset
 
 def _sync(dev):

@@ -147,7 +147,7 @@ def reproduce(profile:str='quick', # 'quick' (CPU minutes) or 'paper' (GPU hours
 # %% ../nbs/90_cli.ipynb #240ef812
 COMMANDS = {'reproduce': ('noxnb.cli', 'reproduce_cli'), 'data': ('noxnb.core', 'data_cli'),
             'grid-s5p': ('noxnb.satellite', 'grid_s5p_cli'), 'simulate': ('noxnb.dataset', 'simulate_cli'),
-            'train': ('noxnb.train', 'train_cli'), 'infer': ('noxnb.train', 'infer_cli'),
+            'train': ('noxnb.train', 'train_cli'), 'infer': ('noxnb.infer', 'infer_cli'),
             'sources': ('noxnb.real', 'sources_cli'), 'download': ('noxnb.real', 'download_cli'),
             'evaluate-stations': ('noxnb.stations', 'evaluate_stations_cli')}
 SUMMARY = {'reproduce': 'run every notebook (papermill), regenerate figures/ and paper/',

@@ -11,7 +11,7 @@ from scipy.stats import norm
 from tqdm.auto import tqdm
 from .core import M_NO2, SECONDS_PER_DAY, NoxnbError, seed_everything, to_netcdf_atomic
 from .grid import Grid, regional_totals, regrid_conservative
-from . import baselines, dataset, satellite, train
+from . import baselines, dataset, infer, satellite
 
 # %% auto #0
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
@@ -130,7 +130,7 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
         net, _, variant = m.partition(':')
         if net in runs:
             obs, prior, pc, extra = _network_inputs(world, variant)
-            est, s = _timed(lambda: train.predict(runs[net], obs, met, prior, n_samples, prior_column=pc)); s += extra
+            est, s = _timed(lambda: infer.predict(runs[net], obs, met, prior, n_samples, prior_column=pc)); s += extra
         else:
             name, kw = baseline_settings(m, bcfg, ak, seed)
             est, s = _timed(lambda: baselines.infer_baseline(name, world.obs, met, world.prior, world.grid, daily=True, **kw))

@@ -673,13 +673,13 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
                          hourly:xr.Dataset|None=None, # hourly meteorology (`matimba_meteo`): the prior's column is simulated with it; None: that channel is missing
                         ) -> list:
     "Rows (kg s-1 as NO2, within `radius_km`) for the trained model in one of its modes and for the catalogue prior."
-    from noxnb import train
+    from noxnb import infer
     t = np.datetime64(pd.Timestamp(f.attrs["time"]).floor("D"), "ns")
     cols = xr.Dataset({"no2_trop": f.no2_trop, "valid": f.no2_trop.notnull()}).expand_dims(time=[t])
     met = f[[k for k in dataset.METEO_CHANNELS if k in f]].expand_dims(time=[t]) if hourly is None else hourly
     prior = inventory.point_source_prior(Grid(*rc["matimba_box"], rc["matimba_res"]), iso3, pd.Timestamp(t).year)
     use = None if no_prior else prior
-    e = train.predict(run_dir, cols, met, use, prior_column="simulate" if hourly is not None and use is not None else None)
+    e = infer.predict(run_dir, cols, met, use, prior_column="simulate" if hourly is not None and use is not None else None)
     total = lambda da: float(integrate_emissions(da, at["lat"], at["lon"], rc["radius_km"]))
     s = total(e["emissions_sigma"].isel(time=0)) if "emissions_sigma" in e else np.nan
     mode = "no prior" if no_prior else "catalogue prior" + (" and its simulated column" if hourly is not None else ", no prior column")

@@ -258,8 +258,8 @@ def _inferred(w:SimpleNamespace, sc:dict, grid:Grid, profile:str, seed:int) -> x
     obs = obs.sel(time=obs.time.dt.floor("D").isin(w.days.values))
     method = sc["inversion"]
     if method == "model":
-        from noxnb import train
-        try: return train.predict(train.best_model_path(profile), obs, w.meteo, w.prior).assign_attrs(inferred_by="trained model")
+        from noxnb import infer
+        try: return infer.predict(infer.best_model_path(profile), obs, w.meteo, w.prior).assign_attrs(inferred_by="trained model")
         except (NoxnbError, ImportError) as e:
             method = sc["fallback_inversion"]; warnings.warn(f"no trained model ({e}); inverting with the {method} baseline instead")
     from noxnb import baselines

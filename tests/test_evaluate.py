@@ -1,6 +1,6 @@
 """10_evaluate end to end on a tiny world: every kind of method through `infer_all`, the score table, and resume."""
 import numpy as np, pandas as pd, pytest, torch, xarray as xr
-from noxnb import dataset, evaluate, train
+from noxnb import dataset, evaluate, testing, train
 from noxnb.core import get_profile
 
 
@@ -8,7 +8,7 @@ from noxnb.core import get_profile
 def world_and_run(tmp_path_factory):
     torch.set_num_threads(1)
     tmp = tmp_path_factory.mktemp('ev')
-    data = train.toy_dataset(tmp / 'ds', n=24, shape=(16, 16))
+    data = testing.toy_dataset(tmp / 'ds', n=24, shape=(16, 16))
     train.fit('cvae', data, tmp / 'cvae', train.train_config(None, epochs=1, width=8, depth=2, batch_size=4, patch=16), progress=False)
     conf = dataset.dataset_config(get_profile('quick'), grid='38,39,115,116,0.25', days_per_month=2, spinup_days=1)
     return conf, dataset.simulate_world(dict(world=0, month='2021-07'), conf), {'cvae': tmp / 'cvae'}, tmp

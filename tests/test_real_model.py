@@ -1,13 +1,13 @@
-"""The trained-model branch of the Matimba estimate (real.model_point_estimate) on a tiny run (train.toy_dataset)."""
+"""The trained-model branch of the Matimba estimate (real.model_point_estimate) on a tiny run (testing.toy_dataset)."""
 import numpy as np, pandas as pd, torch, xarray as xr
-from noxnb import inventory, real, train
+from noxnb import inventory, real, testing, train
 from noxnb.grid import Grid
 
 def test_model_point_estimate_uses_the_catalogue_prior(tmp_path):
     """An untrained prior-ratio model (learning rate 0) returns its prior at its 0.25° resolution: the estimate is each
     catalogued plant's rate times the fraction of its 0.25° cell inside the circle; the prior's own (0.05°) is the plants'."""
     torch.set_num_threads(1)
-    data = train.toy_dataset(tmp_path / "ds", n=24, shape=(16, 16))
+    data = testing.toy_dataset(tmp_path / "ds", n=24, shape=(16, 16))
     train.fit("unet", data, tmp_path / "run", train.train_config(None, epochs=1, width=8, depth=2, batch_size=4, patch=16,
                                                                 lr=0.0, head="prior-ratio"), progress=False)
     rc = {"radius_km": 30.0, "matimba_box": [-25.2, -22.95, 25.0, 29.0], "matimba_res": 0.05}

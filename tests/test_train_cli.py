@@ -1,4 +1,4 @@
-"""CLI end to end on a tiny configuration (08_train): `noxnb train` on a toy dataset, then `noxnb infer` on columns
+"""CLI end to end on a tiny configuration (08_train, 08b_infer): `noxnb train` on a toy dataset, then `noxnb infer` on columns
 at a finer resolution than the model's (regridded conservatively and back), with and without --model, and clear
 errors for bad input."""
 import json
@@ -8,7 +8,7 @@ from conftest import run_python
 ENV = dict(OMP_NUM_THREADS='1')   # on top of what run_python sets
 
 def _cli(cmd, argv, env=ENV):
-    return run_python(*argv, func=f'noxnb.train:{cmd}_cli', env=env, timeout=300)
+    return run_python(*argv, func=f'noxnb.{cmd}:{cmd}_cli', env=env, timeout=300)
 
 def _day_files(data, tmp, refine):
     "Columns of the first test day at 0.25°/refine, static meteo and prior at 0.25°, as netCDF files."
@@ -23,7 +23,7 @@ def _day_files(data, tmp, refine):
     return tmp / 'day.nc', tmp / 'met.nc', tmp / 'prior.nc'
 
 def test_train_then_infer_end_to_end(tmp_path):
-    from noxnb.train import toy_dataset
+    from noxnb.testing import toy_dataset
     data = toy_dataset(tmp_path / 'data', n=12, shape=(8, 8))
     for model in ('smaat-unet', 'cvae'):
         r = _cli('train', ['--model', model, '--data', data, '--out', tmp_path / model, '--epochs', '2', '--width', '4',

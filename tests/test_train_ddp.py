@@ -5,7 +5,7 @@ import pandas as pd
 from conftest import run_python
 
 def test_ddp_two_cpu_processes(tmp_path):
-    from noxnb.train import toy_dataset
+    from noxnb.testing import toy_dataset
     data = toy_dataset(tmp_path / 'data', n=24, shape=(8, 8))   # 16 training days
     script = tmp_path / 'run.py'
     script.write_text(textwrap.dedent(f"""

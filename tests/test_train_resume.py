@@ -20,7 +20,8 @@ def _fit_in_subprocess(data, out, kill_at=None):
 
 @pytest.mark.parametrize('model', ['smaat-unet'])
 def test_resume_after_sigkill_equals_uninterrupted(tmp_path, model):
-    from noxnb.train import toy_dataset, fit
+    from noxnb.testing import toy_dataset
+    from noxnb.train import fit
     data = toy_dataset(tmp_path / 'data', n=12, shape=(8, 8))
     fit(model, data, tmp_path / 'a', CFG, progress=False)                   # uninterrupted
     killed = _fit_in_subprocess(data, tmp_path / 'b', kill_at=(1, 1))
@@ -34,7 +35,8 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path, model):
 
 def test_fresh_run_without_resume_differs_from_a_continued_one(tmp_path):
     "Guard against a vacuous comparison: training 3 more epochs from a finished run changes the weights."
-    from noxnb.train import toy_dataset, fit
+    from noxnb.testing import toy_dataset
+    from noxnb.train import fit
     data = toy_dataset(tmp_path / 'data', n=12, shape=(8, 8))
     fit('unet', data, tmp_path / 'a', CFG, progress=False)
     w0 = torch.load(tmp_path / 'a' / 'last.pt', weights_only=False)['model']
