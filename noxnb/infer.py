@@ -109,22 +109,23 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     g = model_grid(columns, meta['res_deg'])
     cols = columns if g is None else regrid_columns(columns, g)
     met = meteo_on_columns(meteo, cols)
-    if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column)
-    x = dataset.make_inputs(cols, met, prior, meta['norm'], prior_column=prior_column)
+    hour = meta.get('local_hour', 13.5)  # the training set's overpass time (run.json; runs written before it was recorded: 13.5)
+    if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column, hour)
+    x = dataset.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column)
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
     s = None if s is None else s * meta.get('sigma_scale', 1.)  # calibrated on the validation months
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
 
-def _simulated_prior_column(prior, met, cols, how):
+def _simulated_prior_column(prior, met, cols, how, local_hour=13.5):
     "The prior's column on the grid of `cols`, simulated with the CTM from hourly `met` (`how` = 'simulate')."
     from noxnb import ctm
     if how != 'simulate': raise NoxnbError(f"prior_column must be a DataArray, 'simulate' or None, not {how!r}")
     missing = [k for k in ctm.METEO_VARS if k not in met] + ([] if 'time' in met.dims and met.sizes['time'] > 1 else ['hourly time'])
     if prior is None or missing: raise NoxnbError(f"simulating the prior's column needs a prior and hourly meteorology; lacking {missing or ['prior']}")
     p = dataset._on_grid(prior[['emissions']], cols.lat.values, cols.lon.values, True)
-    return dataset.prior_column(p, met, cols.time.values, _grid_of(cols))
+    return dataset.prior_column(p, met, cols.time.values, _grid_of(cols), local_hour)
 
 def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
     "Emission Dataset (time, lat, lon) from the predicted arrays."

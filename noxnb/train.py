@@ -238,14 +238,14 @@ def validate(model, loader, cfg:dict, device, target_scale:float): # target_scal
 
 # %% ../nbs/08_train.ipynb #61c69e01
 def run_meta(model_name:str, data_dir, cfg:dict):
-    "Everything `predict` needs to rebuild the model and its inputs: name, channels, normalisation, resolution."
+    "Everything `predict` needs to rebuild the model and its inputs: name, channels, normalisation, resolution, overpass hour."
     if model_name not in MODEL_NAMES: raise NoxnbError(f"unknown model {model_name!r}: choose one of {', '.join(MODEL_NAMES)}")
     p = samples_path(data_dir)
     with xr.open_dataset(p, engine='zarr' if p.suffix == '.zarr' else 'h5netcdf') as ds:  # netcdf4: see _open_nc
-        norm, lat, lon = json.loads(ds.attrs['norm']), ds.lat.values, ds.lon.values
+        norm, lat, lon, hour = json.loads(ds.attrs['norm']), ds.lat.values, ds.lon.values, float(ds.attrs.get('local_hour', 13.5))
     res = float(np.median(np.diff(lat))) if len(lat) > 1 else float(np.median(np.diff(lon)))
     return dict(model=model_name, in_channels=len(norm['channels']), channels=norm['channels'], norm=norm,
-                res_deg=res, data=str(Path(data_dir).resolve()), cfg=cfg)
+                res_deg=res, local_hour=hour, data=str(Path(data_dir).resolve()), cfg=cfg)  # local_hour: overpass local solar time (h) of the training set
 
 def model_from_meta(meta:dict): # from run.json
     "An untrained model with the architecture recorded in `meta`."
