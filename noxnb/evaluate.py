@@ -48,14 +48,18 @@ def totals_kg_s(emissions:xr.DataArray, # emissions (mol m-2 s-1), dims ([time,]
     return t.assign_attrs(units='kg s-1', long_name='NOx emissions (as NO2)')
 
 # %% ../nbs/10_evaluate.ipynb #3ba06954
-def coverage(mean, sigma, truth, # predictive mean, standard deviation and truth (same units and shape)
+def coverage(mean, # predictive mean (units of `truth`)
+             sigma, # predictive standard deviation (units of `truth`, same shape)
+             truth, # truth (same units and shape)
              level:float, # nominal probability of the central interval (1), e.g. 0.68
             )->float: # observed fraction (1)
     "Fraction of values inside the central Gaussian interval mean ± z·sigma of probability `level`."
     z = norm.ppf(0.5 + level / 2)
     return float(np.mean(np.abs(np.asarray(truth) - np.asarray(mean)) <= z * np.asarray(sigma)))
 
-def crps_gaussian(mean, sigma, truth, # predictive mean, standard deviation and truth (same units and shape)
+def crps_gaussian(mean, # predictive mean (units of `truth`)
+                  sigma, # predictive standard deviation (units of `truth`, same shape)
+                  truth, # truth (same units and shape)
                  )->np.ndarray: # CRPS (units of truth)
     "CRPS of a Gaussian predictive distribution N(mean, sigma²) (Gneiting et al. 2005, eq. 5)."
     s = np.maximum(np.asarray(sigma, float), 1e-300)

@@ -100,7 +100,9 @@ class EmissionUNet(nn.Module):
                  head:str='softplus', # output head, see `emission_head`
                  out_channels:int=1, # 1 (emissions) or 2 (emissions and log-variance)
                  latent:int=0, # latent channels injected at the bottleneck (CVAE decoder)
-                 kernels_per_layer:int=2, reduction:int=16):
+                 kernels_per_layer:int=2, # depthwise kernels per input channel (separable convolutions)
+                 reduction:int=16, # reduction ratio of the CBAM channel MLP
+                ):
         super().__init__()
         if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
         self.depth, self.head, self.latent = depth, head, latent

@@ -222,7 +222,12 @@ def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=T
 
 # %% ../nbs/08_train.ipynb #4ca4f806
 @torch.no_grad()
-def validate(model, loader, cfg:dict, device, target_scale:float): # target_scale: mol m-2 s-1 per normalised unit
+def validate(model, # the model
+             loader, # validation DataLoader
+             cfg:dict, # training configuration
+             device, # torch device
+             target_scale:float, # mol m-2 s-1 per normalised unit
+            ):
     "Validation loss, emission RMSE (mol m-2 s-1), NRMSE (1) and MSE skill over the prior (1), over whole maps."
     m = _unwrap(model); m.eval(); loss = se = se0 = sy = npx = 0.
     for batch in loader:
