@@ -261,7 +261,8 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
 def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, T, nlat, nlon)
                   day_of_hour, # day index of each hour (T,)
                   wind_error:float, # relative speed error and direction error (rad), standard deviation
-                  seed:int=0)->dict:
+                  seed:int=0, # seed of the per-day draws
+                 )->dict:
     "Copy of `met` with the winds scaled by (1+δ) and turned by θ, δ and θ ~ N(0, wind_error) drawn per day."
     if wind_error <= 0: return met
     g = torch.Generator().manual_seed(seed)
@@ -352,7 +353,7 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
                    columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
                    meteo:xr.Dataset, # hourly meteorology
                    prior:xr.Dataset|None=None, # prior `emissions` (mol m-2 s-1); required by mass-balance and 4dvar
-                   grid:Grid|None=None,
+                   grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
                    **kwargs, # options of the method (`flux_divergence`, `mass_balance`, `fourdvar`)
                   )->xr.Dataset:
     "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `seconds_per_day`."

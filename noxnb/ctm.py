@@ -46,7 +46,9 @@ class CTMParams:
     chemistry: bool = True           # False: no loss at all (transport tests)
 
     @classmethod
-    def from_profile(cls, cfg, **overrides) -> CTMParams:
+    def from_profile(cls, cfg, # a `Profile` (None: defaults only)
+                     **overrides, # field values that replace the profile's
+                    ) -> CTMParams:
         "Parameters from the `ctm` table of a profile (`cfg.section('ctm')`), then `overrides`."
         table = {k: v for k, v in (cfg.section('ctm') if cfg is not None else {}).items()
                  if k in {f.name for f in fields(cls)}}
@@ -80,7 +82,8 @@ def column_to_surface_factor(pblh, # PBL height (m), tensor or array
 def profile_layer_fractions(z_edges, # heights above ground of layer edges (m), increasing, (..., L+1)
                             pblh, # PBL height (m), broadcastable to (..., 1)
                             profile_scale:float=CTMParams.profile_scale, # e-folding height / PBL height (1)
-                            pblh_min:float=CTMParams.pblh_min):
+                            pblh_min:float=CTMParams.pblh_min, # floor on the PBL height (m)
+                           ):
     "Fraction (1) of the boundary-layer NOx column in each layer `(..., L)`; sums to 1 when the top edge ≥ PBL height."
     z = torch.as_tensor(z_edges)
     h = torch.as_tensor(pblh, dtype=z.dtype).clamp(min=pblh_min)
@@ -140,7 +143,8 @@ def loss_coefficients(sza, # solar zenith angle (degree)
 # %% ../nbs/04_ctm.ipynb #f95d1b5b
 def loss_rate(nox_column, # boundary-layer NOx column (mol m-2)
               coef:dict, # from `loss_coefficients`
-              params:CTMParams=CTMParams()):
+              params:CTMParams=CTMParams(), # CTM parameters
+             ):
     "NOx loss rate (s-1); 1 / lifetime."
     if params.fixed_lifetime_h > 0: return torch.full_like(nox_column, 1 / (3600 * params.fixed_lifetime_h * params.lifetime_scale))
     shape = oh_nox_shape(nox_column * coef['to_ppb'], params.nox_peak, params.oh_width, params.oh_floor)
@@ -187,7 +191,11 @@ def face_fluxes(c, # column (mol m-2), (..., n) along the last dim
     return flux * geo['length'] * geo['open']
 
 # %% ../nbs/04_ctm.ipynb #4ec1698f
-def transport_geometry(grid:Grid, closed:bool=False, device=None, dtype=torch.float32) -> dict:
+def transport_geometry(grid:Grid, # regular lat-lon grid (degrees)
+                       closed:bool=False, # True: no flux through the domain boundary
+                       device=None, # torch device (None: default)
+                       dtype=torch.float32, # torch dtype of the tensors
+                      ) -> dict:
     "Per-direction geometry for `face_fluxes` (x: along lon, y: along lat with lat as the last dim); `closed` blocks the boundary faces."
     geo = grid_geometry(grid, device, dtype)
     nlat, nlon = grid.shape
@@ -265,7 +273,8 @@ def _maybe_compiled(fn, compile:bool):
     return _COMPILED[fn.__name__] if compile else fn
 
 def hour_fields(met:dict, # the hour's meteorology (B, nlat, nlon) tensors, `METEO_VARS`
-                params:CTMParams) -> tuple:
+                params:CTMParams, # CTM parameters
+               ) -> tuple:
     "Loss coefficients (`loss_coefficients`) and face winds (`face_winds`) of one hour."
     coef = loss_coefficients(met['sza'], met['t2m'], met['psurf'], met['cloud_fraction'], met['pblh'], params)
     return coef, *face_winds(met['u'], met['v'])
@@ -305,7 +314,7 @@ def simulate(emissions, # NOx emissions as NO2 (mol m-2 s-1), (B, T, nlat, nlon)
              meteo:dict, # `METEO_VARS` → tensors (B or 1, T, nlat, nlon): m s-1, m s-1, m, K, Pa, 1, degree
              grid:Grid, # the grid of the fields
              out_steps=None, # hour indices to output (default: all)
-             params:CTMParams=CTMParams(),
+             params:CTMParams=CTMParams(), # CTM parameters
              initial=None, # initial NOx column (mol m-2), (B, nlat, nlon); default: `params.background_nox`
              closed:bool=False, # True: no flux through the domain boundary
              compile:bool=False, # fuse the sub-steps with `torch.compile` (faster after a one-off compilation)
@@ -443,7 +452,7 @@ def _chimere_ppb(ds, name, path):
 # %% ../nbs/04_ctm.ipynb #8b7b8791
 def read_chimere(path, # CHIMERE hourly output `out.*.nc`
                  grid:Grid|None=None, # regrid (area-conservatively) onto this grid; default: CHIMERE's own regular grid
-                 params:CTMParams=CTMParams(),
+                 params:CTMParams=CTMParams(), # CTM parameters
                 ) -> xr.Dataset:
     "CTM output Dataset (`no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb`, `lifetime` (h)) from a CHIMERE `out.*.nc`."
     path = Path(path)
