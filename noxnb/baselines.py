@@ -163,7 +163,7 @@ def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `
                     lifetime_h:float|str=4.0, # NOx lifetime (h); 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology`
                     nox_no2:float=1.32, # NOx/NO2 column ratio (1)
                     background:float|None=None, # background column (mol m-2); None: the `background_pct` percentile per day
-                    background_pct:float=5., # percentile of the valid columns taken as background
+                    background_pct:float=5., # percentile (%) of the valid columns taken as background
                     local_hour:float=13.5, # local solar time of the overpass (h)
                     daily:bool=False, # True: daily maps; False: their mean
                     diurnal:str='none', # 'prior': overpass-time emissions × `diurnal_ratio` of the prior (daily means); 'none': as seen at the overpass

@@ -361,7 +361,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
                 meteo:xr.Dataset, # hourly meteorology covering the emission times
                 grid:Grid|None=None, # default: from the emission coordinates
                 out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all
-                spinup_hours:int=0, # leading hours simulated but not output
+                spinup_hours:int=0, # leading hours simulated but not output (h)
                 device=None, # torch device (None: default)
                 params:CTMParams=CTMParams(), # CTM parameters
                 dtype=torch.float32, # torch dtype of the simulation
@@ -380,7 +380,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
 
 def output_steps(times, # the simulated hourly times
                  out_hours=None, # hours of the day (ints 0–23) or times (datetime-like) to output; None: all
-                 spinup_hours:int=0, # leading hours never output
+                 spinup_hours:int=0, # leading hours never output (h)
                 ) -> list:
     "Indices of `times` to output."
     t = pd.DatetimeIndex(times)

@@ -269,7 +269,7 @@ def recovered_share(est, # estimated totals per block (any units)
 
 # %% ../nbs/10_evaluate.ipynb #c53e2f0b
 def box_fit(series, # daily totals (any units), consecutive days
-            length:int, # days of the drop
+            length:int, # length of the drop (d)
            )->tuple: # (start index, depth (1))
     "Start and relative depth of the box of `length` days, inside the series, that best fits it (least squares)."
     y, best = np.asarray(series, float), (np.inf, 0, 0.)
@@ -337,8 +337,8 @@ def source_changes(truth:xr.DataArray, # true emissions (mol m-2 s-1), dims ([ti
 
 def followed_rows(results:list, # blocks of `infer_all`: truth, prior and methods (time, lat, lon)
                   methods:list, # methods to score
-                  top:float=0.01, # see `source_changes`
-                  factor:float=3., # see `source_changes`
+                  top:float=0.01, # share of cells searched (1), see `source_changes`
+                  factor:float=3., # change that counts (1), see `source_changes`
                   **boot, # n_boot, level, seed of `bootstrap_ci`
                  )->pd.DataFrame: # method, scale ('grid'), metric (followed_closed, followed_new), value, ci_low, ci_high, n_cells
     "Recovered share (1) of the truth's change at closed and at new sources, over the blocks' changed cells, with block-bootstrap intervals."

@@ -203,7 +203,7 @@ def synthetic_observations(surface:xr.DataArray, # truth surface NO2 (time, lat,
                            seed:int=0, # random seed
                            rep_sigma:float=0.3, # log-normal representativeness error (1, std of log)
                            noise:float=2.0, # additive instrument error (ug m-3, std)
-                           gap_fraction:float=0.05, # share of hours reported empty
+                           gap_fraction:float=0.05, # share of hours reported empty (1)
                           ) -> xr.DataArray:
     "Station NO2 (time, station) in ug m-3: truth at the sites × log-normal error + noise, non-negative, with gaps."
     rng = np.random.default_rng(seed); t = sample_at_stations(surface, stations)
