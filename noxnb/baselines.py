@@ -49,7 +49,8 @@ def at_overpass(da:xr.DataArray, # hourly field (time, lat, lon), UTC
 
 # %% ../nbs/09_baselines.ipynb #9433d057
 def overpass_torch(field, # hourly field (B, T, nlat, nlon), tensor
-                   i0, w, # from `overpass_weights` (days, nlon), with `i0` indexing T
+                   i0, # hour index from `overpass_weights` (days, nlon), indexing T
+                   w, # weight (1) of the next hour from `overpass_weights` (days, nlon)
                   ):
     "Differentiable overpass sampling: (B, days, nlat, nlon)."
     B, _, nlat, nlon = field.shape
@@ -111,8 +112,10 @@ def _day_index(times, days):
     return np.clip(np.searchsorted(np.asarray(days), np.asarray(pd.DatetimeIndex(times).normalize()), side='right') - 1, 0, len(days) - 1)
 
 # %% ../nbs/09_baselines.ipynb #6cb76a97
-def divergence(fx, fy, # eastward and northward fluxes (mol m-1 s-1), (..., nlat, nlon)
-               grid:Grid) -> np.ndarray:
+def divergence(fx, # eastward flux (mol m-1 s-1), (..., nlat, nlon)
+               fy, # northward flux (mol m-1 s-1), (..., nlat, nlon)
+               grid:Grid, # regular lat-lon grid of the fluxes (degree)
+              ) -> np.ndarray:
     "Horizontal divergence (mol m-2 s-1) on the sphere, centred differences (one-sided at the edges)."
     lat = np.deg2rad(np.asarray(grid.lat))[:, None]
     dlam, dphi = np.deg2rad(np.diff(grid.lon).mean()), np.deg2rad(np.diff(grid.lat).mean())
@@ -156,12 +159,13 @@ def diurnal_ratio(prior:xr.Dataset|None, # `emissions` (mol m-2 s-1): hourly (ti
 def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `valid`)
                     meteo:xr.Dataset, # hourly meteorology (`u`, `v` m s-1 PBL-mean; `pblh`, `t2m`, `psurf`, `sza`, `cloud_fraction` for lifetime='ctm')
                     prior:xr.Dataset|None=None, # fills cells without data (else 0); its diurnal cycle for diurnal='prior'
-                    grid:Grid|None=None,
+                    grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
                     lifetime_h:float|str=4.0, # NOx lifetime (h); 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology`
                     nox_no2:float=1.32, # NOx/NO2 column ratio (1)
                     background:float|None=None, # background column (mol m-2); None: the `background_pct` percentile per day
-                    background_pct:float=5., # percentile of the valid columns taken as background
-                    local_hour:float=13.5, daily:bool=False,
+                    background_pct:float=5., # percentile (%) of the valid columns taken as background
+                    local_hour:float=13.5, # local solar time of the overpass (h)
+                    daily:bool=False, # True: daily maps; False: their mean
                     diurnal:str='none', # 'prior': overpass-time emissions × `diurnal_ratio` of the prior (daily means); 'none': as seen at the overpass
                     lifetime_params:dict|None=None, # keyword arguments of `lifetime_climatology` (None: its literature defaults)
                    )->xr.Dataset:
@@ -208,9 +212,15 @@ def _ctm_lifetime(nox, ov):
 
 # %% ../nbs/09_baselines.ipynb #dbca704c
 def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T, nlat, nlon)
-                     meteo:xr.Dataset, times, days, grid:Grid,
-                     params:ctm.CTMParams=ctm.CTMParams(), local_hour:float=13.5,
-                     device=None, dtype=torch.float32) -> np.ndarray:
+                     meteo:xr.Dataset, # hourly meteorology covering `times`
+                     times, # hourly UTC times of the emissions
+                     days, # the days (datetime64) to sample
+                     grid:Grid, # regular lat-lon grid (degree)
+                     params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
+                     local_hour:float=13.5, # local solar time of the overpass (h)
+                     device=None, # torch device (None: default)
+                     dtype=torch.float32, # torch dtype of the simulation
+                    ) -> np.ndarray:
     "CTM NO2 column (mol m-2) at the overpass of each day, (days, nlat, nlon)."
     dev = get_device(device)
     i0, w = overpass_weights(times, days, grid.lon, local_hour)
@@ -224,13 +234,15 @@ def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T,
 def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `valid`)
                  meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
                  prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
-                 grid:Grid|None=None,
+                 grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
                  iterations:int=2, # CTM runs with updated emissions
                  spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
-                 local_hour:float=13.5,
+                 local_hour:float=13.5, # local solar time of the overpass (h)
                  clip:tuple=(0.1, 10.), # bounds of the daily scaling factor (1)
                  min_signal:float=1e-6, # mol m-2: cells where prior − background is smaller keep the prior
-                 params:ctm.CTMParams=ctm.CTMParams(), daily:bool=False, device=None,
+                 params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
+                 daily:bool=False, # True: daily maps; False: their mean
+                 device=None, # torch device (None: default)
                  obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
                 )->xr.Dataset:
     "NOx emissions (mol m-2 s-1) scaled from the prior by observed / simulated column above background."
@@ -249,7 +261,8 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
 def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, T, nlat, nlon)
                   day_of_hour, # day index of each hour (T,)
                   wind_error:float, # relative speed error and direction error (rad), standard deviation
-                  seed:int=0)->dict:
+                  seed:int=0, # seed of the per-day draws
+                 )->dict:
     "Copy of `met` with the winds scaled by (1+δ) and turned by θ, δ and θ ~ N(0, wind_error) drawn per day."
     if wind_error <= 0: return met
     g = torch.Generator().manual_seed(seed)
@@ -272,12 +285,18 @@ def background_cost(x, # log scalings (1), tensor (n_maps, nlat, nlon); consecut
 def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
              meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
              prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
-             grid:Grid|None=None,
+             grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
              prior_sigma:float=0.5, # width of the log-normal prior (1)
              iterations:int=20, # L-BFGS iterations (each a few CTM forward + adjoint runs)
-             wind_error:float=0., lifetime_error:float=0., # realistic run: wind error (relative, rad) and lifetime bias (relative)
-             spinup_hours:int=24, local_hour:float=13.5, params:ctm.CTMParams=ctm.CTMParams(),
-             daily:bool=False, seed:int=0, device=None, dtype=torch.float64,
+             wind_error:float=0., # realistic run: wind error (relative, rad)
+             lifetime_error:float=0., # realistic run: lifetime bias (relative, 1)
+             spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
+             local_hour:float=13.5, # local solar time of the overpass (h)
+             params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
+             daily:bool=False, # True: daily maps; False: their mean
+             seed:int=0, # seed of the wind perturbation
+             device=None, # torch device (None: default)
+             dtype=torch.float64, # torch dtype of the simulation
              obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
              control:str='daily', # 'daily': a log-scaling map per day; 'window': one map for the whole window; 'correlated': daily maps, AR(1) prior
              time_corr:float=0.5, # day-to-day correlation of the 'correlated' prior (1), in (0, 1)
@@ -334,7 +353,7 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
                    columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
                    meteo:xr.Dataset, # hourly meteorology
                    prior:xr.Dataset|None=None, # prior `emissions` (mol m-2 s-1); required by mass-balance and 4dvar
-                   grid:Grid|None=None,
+                   grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
                    **kwargs, # options of the method (`flux_divergence`, `mass_balance`, `fourdvar`)
                   )->xr.Dataset:
     "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `seconds_per_day`."
@@ -343,7 +362,8 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
     return METHODS[method](columns, meteo, prior, grid, **kwargs)
 
 # %% ../nbs/09_baselines.ipynb #64328e98
-def scores(estimate:xr.DataArray, truth:xr.DataArray, # emissions (mol m-2 s-1), same dims
+def scores(estimate:xr.DataArray, # estimated emissions (mol m-2 s-1)
+           truth:xr.DataArray, # true emissions (mol m-2 s-1), same dims
           ) -> dict:
     "Grid-level `nrmse` (RMSE / mean truth), Pearson `r` and `nmb` (normalised mean bias) over all cells and days."
     e, t = np.asarray(estimate, float).ravel(), np.asarray(truth, float).ravel()

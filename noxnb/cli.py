@@ -159,7 +159,8 @@ SUMMARY = {'reproduce': 'run every notebook (papermill), regenerate figures/ and
            'evaluate-stations': 'score CTM surface NO2 against CNEMC stations'}
 EXAMPLE = "example: noxnb grid-s5p S5P_*.nc --grid -24.5,-23,27,28.5,0.05 --out day.nc"
 
-def reproduce_cli(argv:list|None=None)->int:
+def reproduce_cli(argv:list|None=None, # command-line arguments after `reproduce` (None: sys.argv)
+                 )->int:
     "`noxnb reproduce [--profile quick|paper] [--only NN ...] [--seed S]`."
     ap = argparse.ArgumentParser(prog='noxnb reproduce', description='Run the notebooks with papermill and rebuild figures and paper.',
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter, epilog='example: noxnb reproduce --only 05 08')
@@ -177,7 +178,8 @@ def _usage()->str:
     return (f'usage: noxnb COMMAND [options]   (noxnb COMMAND --help for its options)\n\nDaily NOx emissions from TROPOMI NO2 '
             f'with deep learning (noxnb {__version__}).\n\ncommands:\n{rows}\n\n{EXAMPLE}\nexit status: 0 done, 2 bad input, 1 failure, 130 interrupted')
 
-def main(argv:list|None=None)->int:
+def main(argv:list|None=None, # command-line arguments (None: sys.argv[1:])
+        )->int:
     "Entry point of the `noxnb` command: exit 0 done, 2 bad input (as argparse), 1 failure, 130 interrupted."
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ('-h', '--help'): print(_usage()); return 0

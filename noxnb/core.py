@@ -106,7 +106,8 @@ def results_dir(profile:str, # profile name ('quick', 'paper')
 
 def figures_dir()->Path: return Path(os.environ.get('NOXNB_FIGURES') or repo_root()/'figures')
 def paper_dir()->Path: return Path(os.environ.get('NOXNB_PAPER') or repo_root()/'paper')
-def external_path(name:str)->Path: return data_dir()/'external'/name
+def external_path(name:str, # file name under data_dir()/external
+                 )->Path: return data_dir()/'external'/name
 
 # %% ../nbs/00_core.ipynb #c44c0d91
 @dataclass
@@ -115,7 +116,8 @@ class Profile:
     table: dict    # the profile's table from profiles.toml (with overrides)
     @property
     def domain(self)->str: return self.table['domain']
-    def section(self, key:str)->dict:
+    def section(self, key:str, # table name under the profile, e.g. 'ctm'
+               )->dict:
         "The `[<profile>.<key>]` table (empty dict if absent)."
         return dict(self.table.get(key, {}))
     def __getitem__(self, k): return self.table[k]
@@ -169,7 +171,8 @@ def atomic_path(path, # final file path
 
 def to_netcdf_atomic(ds, # xarray Dataset to write
                      path, # destination netCDF file
-                     **kw):
+                     **kw, # keyword arguments of `Dataset.to_netcdf`
+                    ):
     "Write `ds` to netCDF atomically; return the path."
     with atomic_path(path) as tmp: ds.to_netcdf(tmp, **kw)
     return Path(path)
@@ -270,7 +273,8 @@ def ddeq_file(relpath:str, # path inside the ddeq package, e.g. 'data/sources.cs
     return p
 
 # %% ../nbs/00_core.ipynb #560a0838
-def data_cli(argv:list|None=None)->int:
+def data_cli(argv:list|None=None, # command-line arguments after `data` (None: sys.argv)
+            )->int:
     "`noxnb data fetch|where`: fetch the embedded real data (ddeq wheel) or print the data folder."
     import argparse
     ap = argparse.ArgumentParser(prog='noxnb data', description='Fetch the embedded real data (ddeq wheel from PyPI).')

@@ -46,7 +46,9 @@ class CTMParams:
     chemistry: bool = True           # False: no loss at all (transport tests)
 
     @classmethod
-    def from_profile(cls, cfg, **overrides) -> CTMParams:
+    def from_profile(cls, cfg, # a `Profile` (None: defaults only)
+                     **overrides, # field values that replace the profile's
+                    ) -> CTMParams:
         "Parameters from the `ctm` table of a profile (`cfg.section('ctm')`), then `overrides`."
         table = {k: v for k, v in (cfg.section('ctm') if cfg is not None else {}).items()
                  if k in {f.name for f in fields(cls)}}
@@ -54,7 +56,9 @@ class CTMParams:
 
 # %% ../nbs/04_ctm.ipynb #bc7799ab
 def grid_geometry(grid:Grid, # regular lat-lon grid (degrees)
-                  device=None, dtype=torch.float32) -> dict:
+                  device=None, # torch device (None: default)
+                  dtype=torch.float32, # torch dtype of the tensors
+                 ) -> dict:
     "Cell areas `area` (m2, (nlat, 1)), face lengths `lx` (m, east/west faces) and `ly` (m, (nlat+1, 1), north/south faces), spacings `dx` (m, (nlat, 1)) and `dy` (m)."
     lat_e = np.deg2rad(np.asarray(grid.lat_edges, dtype=float))
     lon_e = np.deg2rad(np.asarray(grid.lon_edges, dtype=float))
@@ -78,7 +82,8 @@ def column_to_surface_factor(pblh, # PBL height (m), tensor or array
 def profile_layer_fractions(z_edges, # heights above ground of layer edges (m), increasing, (..., L+1)
                             pblh, # PBL height (m), broadcastable to (..., 1)
                             profile_scale:float=CTMParams.profile_scale, # e-folding height / PBL height (1)
-                            pblh_min:float=CTMParams.pblh_min):
+                            pblh_min:float=CTMParams.pblh_min, # floor on the PBL height (m)
+                           ):
     "Fraction (1) of the boundary-layer NOx column in each layer `(..., L)`; sums to 1 when the top edge ≥ PBL height."
     z = torch.as_tensor(z_edges)
     h = torch.as_tensor(pblh, dtype=z.dtype).clamp(min=pblh_min)
@@ -111,14 +116,21 @@ def no2_nox_ratio(sza, # solar zenith angle (degree)
 # %% ../nbs/04_ctm.ipynb #7fa6a654
 def oh_nox_shape(nox_ppb, # boundary-layer NOx (ppb)
                  nox_peak:float=CTMParams.nox_peak, # ppb, NOx of peak OH
-                 width:float=CTMParams.oh_width, floor:float=CTMParams.oh_floor):
+                 width:float=CTMParams.oh_width, # width of the OH bump in ln(NOx) (1)
+                 floor:float=CTMParams.oh_floor, # OH at very low or very high NOx relative to the peak (1)
+                ):
     "OH relative to its peak (1) as a function of NOx: floor + (1-floor) exp(-ln²(NOx/peak) / (2 width²))."
     lx = torch.log(torch.as_tensor(nox_ppb).clamp(min=1e-3) / nox_peak)
     return floor + (1 - floor) * torch.exp(-lx**2 / (2 * width**2))
 
 # %% ../nbs/04_ctm.ipynb #24ae4278
-def loss_coefficients(sza, t2m, psurf, cloud_fraction, pblh, # degree, K, Pa, 1, m
-                      params:CTMParams=CTMParams()):
+def loss_coefficients(sza, # solar zenith angle (degree)
+                      t2m, # 2-m temperature (K)
+                      psurf, # surface pressure (Pa)
+                      cloud_fraction, # cloud fraction (1)
+                      pblh, # boundary-layer height (m)
+                      params:CTMParams=CTMParams(), # CTM parameters
+                     ):
     "Hour-constant parts of the NOx loss: OH loss at peak OH `a` (s-1), other loss `b` (s-1), column → BL ppb `to_ppb` (ppb m2 mol-1), NO2/NOx `ratio`."
     mu = torch.cos(torch.deg2rad(sza)).clamp(min=0)
     ratio = no2_nox_ratio(sza, t2m, psurf, cloud_fraction, params.o3_ppb)
@@ -131,7 +143,8 @@ def loss_coefficients(sza, t2m, psurf, cloud_fraction, pblh, # degree, K, Pa, 1,
 # %% ../nbs/04_ctm.ipynb #f95d1b5b
 def loss_rate(nox_column, # boundary-layer NOx column (mol m-2)
               coef:dict, # from `loss_coefficients`
-              params:CTMParams=CTMParams()):
+              params:CTMParams=CTMParams(), # CTM parameters
+             ):
     "NOx loss rate (s-1); 1 / lifetime."
     if params.fixed_lifetime_h > 0: return torch.full_like(nox_column, 1 / (3600 * params.fixed_lifetime_h * params.lifetime_scale))
     shape = oh_nox_shape(nox_column * coef['to_ppb'], params.nox_peak, params.oh_width, params.oh_floor)
@@ -139,8 +152,13 @@ def loss_rate(nox_column, # boundary-layer NOx column (mol m-2)
 
 # %% ../nbs/04_ctm.ipynb #2f4f4a30
 def nox_lifetime(nox_ppb, # boundary-layer NOx (ppb)
-                 sza, t2m, psurf=101325., cloud_fraction=0., pblh=1000., # degree, K, Pa, 1, m
-                 params:CTMParams=CTMParams()):
+                 sza, # solar zenith angle (degree)
+                 t2m, # 2-m temperature (K)
+                 psurf=101325., # surface pressure (Pa)
+                 cloud_fraction=0., # cloud fraction (1)
+                 pblh=1000., # boundary-layer height (m)
+                 params:CTMParams=CTMParams(), # CTM parameters
+                ):
     "NOx lifetime (h) at given conditions."
     t = lambda x: torch.as_tensor(x, dtype=torch.float64)
     coef = loss_coefficients(t(sza), t(t2m), t(psurf), t(cloud_fraction), t(pblh), params)
@@ -173,7 +191,11 @@ def face_fluxes(c, # column (mol m-2), (..., n) along the last dim
     return flux * geo['length'] * geo['open']
 
 # %% ../nbs/04_ctm.ipynb #4ec1698f
-def transport_geometry(grid:Grid, closed:bool=False, device=None, dtype=torch.float32) -> dict:
+def transport_geometry(grid:Grid, # regular lat-lon grid (degrees)
+                       closed:bool=False, # True: no flux through the domain boundary
+                       device=None, # torch device (None: default)
+                       dtype=torch.float32, # torch dtype of the tensors
+                      ) -> dict:
     "Per-direction geometry for `face_fluxes` (x: along lon, y: along lat with lat as the last dim); `closed` blocks the boundary faces."
     geo = grid_geometry(grid, device, dtype)
     nlat, nlon = grid.shape
@@ -196,10 +218,13 @@ def face_winds(u, # eastward wind (m s-1), (B, nlat, nlon)
 
 # %% ../nbs/04_ctm.ipynb #e2e31d11
 def transport_step(c, # NOx column (mol m-2), (B, nlat, nlon)
-                   uf, vf, # face winds from `face_winds` (m s-1)
+                   uf, # eastward face winds from `face_winds` (m s-1)
+                   vf, # northward face winds from `face_winds` (m s-1)
                    tgeo:dict, # from `transport_geometry`
                    dt, # s (float or 0-d tensor)
-                   params:CTMParams, x_first:bool=True):
+                   params:CTMParams, # CTM parameters
+                   x_first:bool=True, # advect along x, then y (else y, then x)
+                  ):
     "Advance `c` by one split advection-diffusion sub-step of `dt` (s)."
     ghost = torch.full((), params.background_nox, dtype=c.dtype, device=c.device)
     def along_x(c):
@@ -211,8 +236,11 @@ def transport_step(c, # NOx column (mol m-2), (B, nlat, nlon)
     return along_y(along_x(c)) if x_first else along_x(along_y(c))
 
 # %% ../nbs/04_ctm.ipynb #dc589d3e
-def substeps(u, v, # cell winds (m s-1), (B, T, nlat, nlon) or (T, nlat, nlon)
-             tgeo:dict, params:CTMParams) -> list:
+def substeps(u, # eastward cell winds (m s-1), (B, T, nlat, nlon) or (T, nlat, nlon)
+             v, # northward cell winds (m s-1), same shape
+             tgeo:dict, # from `transport_geometry`
+             params:CTMParams, # CTM parameters
+            ) -> list:
     "Number of sub-steps per hour (list of T ints) keeping the Courant number ≤ `cfl` and K dt/dx2 ≤ `diffusion_number`."
     per_hour = lambda x: x.amax(dim=(-2, -1)).reshape(-1, x.shape[-3]).amax(0)   # (T,), any leading dims
     courant = torch.maximum(per_hour(u.abs() / tgeo['dx']), per_hour(v.abs()) / tgeo['dy'])
@@ -226,10 +254,14 @@ METEO_VARS = ('u', 'v', 'pblh', 't2m', 'psurf', 'cloud_fraction', 'sza')
 
 def substep(c, # NOx column (mol m-2), (B, nlat, nlon)
             emis, # emissions (mol m-2 s-1)
-            uf, vf, # face winds from `face_winds` (m s-1)
+            uf, # eastward face winds from `face_winds` (m s-1)
+            vf, # northward face winds from `face_winds` (m s-1)
             coef:dict, # from `loss_coefficients`
             dt, # sub-step (s), 0-d tensor
-            tgeo:dict, params:CTMParams, x_first:bool=True):
+            tgeo:dict, # from `transport_geometry`
+            params:CTMParams, # CTM parameters
+            x_first:bool=True, # advect along x, then y (else y, then x)
+           ):
     "One sub-step: emissions, split transport, then exact exponential loss at the current NOx."
     c = transport_step(c + emis * dt, uf, vf, tgeo, dt, params, x_first)
     return c * torch.exp(-loss_rate(c, coef, params) * dt) if params.chemistry else c
@@ -241,7 +273,8 @@ def _maybe_compiled(fn, compile:bool):
     return _COMPILED[fn.__name__] if compile else fn
 
 def hour_fields(met:dict, # the hour's meteorology (B, nlat, nlon) tensors, `METEO_VARS`
-                params:CTMParams) -> tuple:
+                params:CTMParams, # CTM parameters
+               ) -> tuple:
     "Loss coefficients (`loss_coefficients`) and face winds (`face_winds`) of one hour."
     coef = loss_coefficients(met['sza'], met['t2m'], met['psurf'], met['cloud_fraction'], met['pblh'], params)
     return coef, *face_winds(met['u'], met['v'])
@@ -249,9 +282,12 @@ def hour_fields(met:dict, # the hour's meteorology (B, nlat, nlon) tensors, `MET
 # %% ../nbs/04_ctm.ipynb #c46f8c8b
 def advance_hour(c, # NOx column (mol m-2), (B, nlat, nlon)
                  emis, # emissions (mol m-2 s-1), (B, nlat, nlon)
-                 uf, vf, # face winds from `face_winds` (m s-1)
+                 uf, # eastward face winds from `face_winds` (m s-1)
+                 vf, # northward face winds from `face_winds` (m s-1)
                  coef:dict, # from `loss_coefficients`
-                 n_sub:int, tgeo:dict, params:CTMParams,
+                 n_sub:int, # number of sub-steps in the hour
+                 tgeo:dict, # from `transport_geometry`
+                 params:CTMParams, # CTM parameters
                  compile:bool=False, # use `torch.compile` for the sub-steps (fused kernels; first call compiles)
                 ):
     "NOx column (mol m-2) one hour later, after `n_sub` sub-steps."
@@ -262,7 +298,10 @@ def advance_hour(c, # NOx column (mol m-2), (B, nlat, nlon)
 
 # %% ../nbs/04_ctm.ipynb #809e2924
 def diagnostics(c, # boundary-layer NOx column (mol m-2), (B, nlat, nlon)
-                met:dict, coef:dict, params:CTMParams) -> dict:
+                met:dict, # meteorology tensors of the hour, from `meteo_tensors`
+                coef:dict, # from `loss_coefficients`
+                params:CTMParams, # CTM parameters
+               ) -> dict:
     "Output fields: `no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb` (ppb), `lifetime` (h)."
     no2 = c * coef['ratio']
     surface = no2 * column_to_surface_factor(met['pblh'], params.profile_scale, params.pblh_min)  # mol m-3
@@ -275,7 +314,7 @@ def simulate(emissions, # NOx emissions as NO2 (mol m-2 s-1), (B, T, nlat, nlon)
              meteo:dict, # `METEO_VARS` → tensors (B or 1, T, nlat, nlon): m s-1, m s-1, m, K, Pa, 1, degree
              grid:Grid, # the grid of the fields
              out_steps=None, # hour indices to output (default: all)
-             params:CTMParams=CTMParams(),
+             params:CTMParams=CTMParams(), # CTM parameters
              initial=None, # initial NOx column (mol m-2), (B, nlat, nlon); default: `params.background_nox`
              closed:bool=False, # True: no flux through the domain boundary
              compile:bool=False, # fuse the sub-steps with `torch.compile` (faster after a one-off compilation)
@@ -305,7 +344,9 @@ OUTPUT_ATTRS = dict(
 
 def meteo_tensors(meteo:xr.Dataset, # hourly meteorology, `METEO_VARS`, dims ([world,] time, lat, lon)
                   times, # the emission times to select
-                  device=None, dtype=torch.float32) -> dict:
+                  device=None, # torch device (None: default)
+                  dtype=torch.float32, # torch dtype of the tensors
+                 ) -> dict:
     "Meteorology at `times` as tensors (B or 1, T, nlat, nlon); a clear error for missing variables or times."
     missing = [k for k in METEO_VARS if k not in meteo]
     if missing: raise NoxnbError(f"meteorology lacks {missing} (needs {list(METEO_VARS)})")
@@ -320,8 +361,10 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
                 meteo:xr.Dataset, # hourly meteorology covering the emission times
                 grid:Grid|None=None, # default: from the emission coordinates
                 out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all
-                spinup_hours:int=0, # leading hours simulated but not output
-                device=None, params:CTMParams=CTMParams(), dtype=torch.float32,
+                spinup_hours:int=0, # leading hours simulated but not output (h)
+                device=None, # torch device (None: default)
+                params:CTMParams=CTMParams(), # CTM parameters
+                dtype=torch.float32, # torch dtype of the simulation
                 compile:bool=False, # fuse the sub-steps with `torch.compile` (pays off for long or large runs)
                ) -> xr.Dataset:
     "CTM output Dataset (`no2_column`, `nox_column`, `no2_surface`, `no2_surface_ppb`, `lifetime`), dims ([world,] time, lat, lon)."
@@ -337,7 +380,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
 
 def output_steps(times, # the simulated hourly times
                  out_hours=None, # hours of the day (ints 0–23) or times (datetime-like) to output; None: all
-                 spinup_hours:int=0, # leading hours never output
+                 spinup_hours:int=0, # leading hours never output (h)
                 ) -> list:
     "Indices of `times` to output."
     t = pd.DatetimeIndex(times)
@@ -363,10 +406,13 @@ def _output_dataset(out, em, steps):
 
 # %% ../nbs/04_ctm.ipynb #778be6bf
 def mock_chimere_out(path, # file to write, e.g. 'out.2021070100_24_ncp.nc'
-                     grid:Grid, times, # output times (the `Times` records)
+                     grid:Grid, # regular lat-lon grid of the file (degree)
+                     times, # output times (the `Times` records)
                      no2_ppb=2.0, # NO2 (ppb), scalar or (Time, bottom_top, south_north, west_east)
-                     nlev:int=5, airm:float=2.5e19, # molecule cm-3
-                     thlay:float=100., hght:float=800., # m
+                     nlev:int=5, # number of vertical levels
+                     airm:float=2.5e19, # air density (molecule cm-3)
+                     thlay:float=100., # layer thickness `thlay` (m)
+                     hght:float=800., # layer height `hght` (m)
                     ) -> Path:
     "Write a small file with CHIMERE's `out.*.nc` layout (dimensions, `Times` chars, units) for tests."
     import netCDF4
@@ -406,7 +452,7 @@ def _chimere_ppb(ds, name, path):
 # %% ../nbs/04_ctm.ipynb #8b7b8791
 def read_chimere(path, # CHIMERE hourly output `out.*.nc`
                  grid:Grid|None=None, # regrid (area-conservatively) onto this grid; default: CHIMERE's own regular grid
-                 params:CTMParams=CTMParams(),
+                 params:CTMParams=CTMParams(), # CTM parameters
                 ) -> xr.Dataset:
     "CTM output Dataset (`no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb`, `lifetime` (h)) from a CHIMERE `out.*.nc`."
     path = Path(path)
@@ -438,7 +484,8 @@ def _chimere_dataset(fields, times, own, grid, path):
 
 # %% ../nbs/04_ctm.ipynb #cae2b5e9
 def solar_zenith_angle(times, # UTC times
-                       lat, lon, # degrees, broadcastable
+                       lat, # latitudes (degrees), broadcastable
+                       lon, # longitudes (degrees), broadcastable
                       ) -> np.ndarray:
     "Solar zenith angle (degree), (time, lat, lon), from the declination and hour angle (±0.5° accuracy)."
     t = pd.DatetimeIndex(times)
@@ -450,8 +497,12 @@ def solar_zenith_angle(times, # UTC times
     return np.rad2deg(np.arccos(np.clip(cos_z, -1, 1)))
 
 # %% ../nbs/04_ctm.ipynb #d47586ff
-def demo_inputs(grid:Grid, start:str, hours:int, # grid, first UTC time, number of hourly steps
-                n_cities:int=8, seed:int=0, wind:tuple=(4., 1.), # m s-1, mean PBL wind (u, v)
+def demo_inputs(grid:Grid, # regular lat-lon grid (degree)
+                start:str, # first UTC time
+                hours:int, # number of hourly steps (h)
+                n_cities:int=8, # number of cities
+                seed:int=0, # random seed
+                wind:tuple=(4., 1.), # m s-1, mean PBL wind (u, v)
                ) -> tuple:
     "(emissions, meteo) Datasets for demonstrations: cities of 2–6e-8 mol m-2 s-1 on 2e-10, a diurnal PBL (m), seasonal 2-m temperature (K) and the solar zenith angle."
     rng = np.random.default_rng(seed)

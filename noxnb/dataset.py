@@ -302,16 +302,20 @@ def dataset_config(cfg, # Profile (get_profile)
     return conf
 
 # %% ../nbs/06_dataset.ipynb #bd43c017
-def config_hash(conf:dict)->str:
+def config_hash(conf:dict, # a dataset configuration
+               )->str:
     "Short hash of a configuration: chunks of two runs are interchangeable when it is equal (`workers` aside)."
     keep = {k: v for k, v in conf.items() if k != 'workers'}
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-def make_tasks(conf:dict)->list:
+def make_tasks(conf:dict, # a dataset configuration (`worlds`, `months`)
+              )->list:
     "One task per (world, month): dicts {'world', 'month'}."
     return [dict(world=w, month=m) for w in range(conf['worlds']) for m in conf['months']]
 
-def chunk_path(out_dir:str|Path, task:dict)->Path:
+def chunk_path(out_dir:str|Path, # the dataset folder, a path
+               task:dict, # a task from `make_tasks` ({'world', 'month'})
+              )->Path:
     "Where a task's chunk lives: DIR/chunks/w<world>_<YYYY-MM>.nc."
     return Path(out_dir) / 'chunks' / f"w{task['world']:03d}_{task['month']}.nc"
 
@@ -324,7 +328,8 @@ def real_stages()->SimpleNamespace:
                            hourly_emissions=inventory.hourly_emissions, synthetic_meteo=meteo.synthetic_meteo,
                            simulate_ds=ctm.simulate_ds, observe=satellite.observe)
 
-def domain_grid(conf:dict)->Grid:
+def domain_grid(conf:dict, # a dataset configuration (`grid` or `domain`)
+               )->Grid:
     "The dataset's grid: `grid` ('LAT0,LAT1,LON0,LON1,RES') when set, else the profile's domain."
     return Grid.parse(conf['grid']) if conf.get('grid') else get_grid(conf['domain'])
 
@@ -339,7 +344,9 @@ def _kwargs_for(fn, table:dict)->dict:
         out['params'] = dataclasses.replace(default, **{k: v for k, v in table.items() if k in fields})
     return out
 
-def overpass_out_hours(grid:Grid, local_hour:float=13.5)->list:
+def overpass_out_hours(grid:Grid, # regular lat-lon grid (degree)
+                       local_hour:float=13.5, # local solar time of the overpass (h)
+                      )->list:
     "UTC hours (ints) that bracket the overpass over the whole grid: the CTM outputs only these."
     h = overpass_hours(grid.lon_edges, local_hour)
     return sorted({int(x) % 24 for x in range(int(np.floor(h.min())), int(np.ceil(h.max())) + 1)})
@@ -585,7 +592,8 @@ class PatchDataset(torch.utils.data.Dataset):
 
     def __len__(self): return len(self.index)
 
-    def set_epoch(self, epoch:int):
+    def set_epoch(self, epoch:int, # epoch number
+                 ):
         "New patch positions for another epoch (still deterministic)."
         self.epoch = epoch
 
@@ -604,7 +612,8 @@ def _data(self)->xr.Dataset:
     return self._ds
 
 @patch_to(PatchDataset)
-def __getitem__(self, i:int)->dict:
+def __getitem__(self, i:int, # sample index within the split
+               )->dict:
     "Sample `i` on its patch: normalised inputs, target and prior in target-scale units, observed-column mask."
     ly, lx = _patch_window(self.shape, self.patch, np.random.default_rng([self.seed, self.epoch, i]))
     if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
@@ -613,7 +622,8 @@ def __getitem__(self, i:int)->dict:
     return {n: torch.from_numpy(a[0]) for n, a in _split_arrays(s, self.norm).items()}
 
 # %% ../nbs/06_dataset.ipynb #824b8e5f
-def simulate_cli(argv:list|None=None)->int:
+def simulate_cli(argv:list|None=None, # command-line arguments after `simulate` (None: sys.argv)
+                )->int:
     "`noxnb simulate --profile quick|paper --out DIR [--scheduler ADDRESS] [--seed N] [--workers N] [--set KEY=JSON ...]`"
     p = argparse.ArgumentParser(prog='noxnb simulate', description='Build the training dataset (resumable: chunks already written are kept).',
                                 epilog='example: noxnb simulate --profile quick --out data/results/quick/dataset --workers 2')

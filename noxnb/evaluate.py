@@ -48,14 +48,18 @@ def totals_kg_s(emissions:xr.DataArray, # emissions (mol m-2 s-1), dims ([time,]
     return t.assign_attrs(units='kg s-1', long_name='NOx emissions (as NO2)')
 
 # %% ../nbs/10_evaluate.ipynb #3ba06954
-def coverage(mean, sigma, truth, # predictive mean, standard deviation and truth (same units and shape)
+def coverage(mean, # predictive mean (units of `truth`)
+             sigma, # predictive standard deviation (units of `truth`, same shape)
+             truth, # truth (same units and shape)
              level:float, # nominal probability of the central interval (1), e.g. 0.68
             )->float: # observed fraction (1)
     "Fraction of values inside the central Gaussian interval mean ± z·sigma of probability `level`."
     z = norm.ppf(0.5 + level / 2)
     return float(np.mean(np.abs(np.asarray(truth) - np.asarray(mean)) <= z * np.asarray(sigma)))
 
-def crps_gaussian(mean, sigma, truth, # predictive mean, standard deviation and truth (same units and shape)
+def crps_gaussian(mean, # predictive mean (units of `truth`)
+                  sigma, # predictive standard deviation (units of `truth`, same shape)
+                  truth, # truth (same units and shape)
                  )->np.ndarray: # CRPS (units of truth)
     "CRPS of a Gaussian predictive distribution N(mean, sigma²) (Gneiting et al. 2005, eq. 5)."
     s = np.maximum(np.asarray(sigma, float), 1e-300)
@@ -265,7 +269,7 @@ def recovered_share(est, # estimated totals per block (any units)
 
 # %% ../nbs/10_evaluate.ipynb #c53e2f0b
 def box_fit(series, # daily totals (any units), consecutive days
-            length:int, # days of the drop
+            length:int, # length of the drop (d)
            )->tuple: # (start index, depth (1))
     "Start and relative depth of the box of `length` days, inside the series, that best fits it (least squares)."
     y, best = np.asarray(series, float), (np.inf, 0, 0.)
@@ -333,8 +337,8 @@ def source_changes(truth:xr.DataArray, # true emissions (mol m-2 s-1), dims ([ti
 
 def followed_rows(results:list, # blocks of `infer_all`: truth, prior and methods (time, lat, lon)
                   methods:list, # methods to score
-                  top:float=0.01, # see `source_changes`
-                  factor:float=3., # see `source_changes`
+                  top:float=0.01, # share of cells searched (1), see `source_changes`
+                  factor:float=3., # change that counts (1), see `source_changes`
                   **boot, # n_boot, level, seed of `bootstrap_ci`
                  )->pd.DataFrame: # method, scale ('grid'), metric (followed_closed, followed_new), value, ci_low, ci_high, n_cells
     "Recovered share (1) of the truth's change at closed and at new sources, over the blocks' changed cells, with block-bootstrap intervals."

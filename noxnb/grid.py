@@ -276,7 +276,8 @@ def plot_map(da:xr.DataArray, # 2-D field (lat, lon) with a `units` attribute
              ax=None, # axis: cartopy GeoAxes, plain matplotlib axis, or None for a new map
              title:str|None=None, # title
              cmap:str='viridis', # colour map
-             vmin=None, vmax=None, # colour limits (field units)
+             vmin=None, # lower colour limit (field units)
+             vmax=None, # upper colour limit (field units)
              provinces:bool=True, # draw province outlines
             ):
     "Map of a gridded field with a colour bar labelled in its units."

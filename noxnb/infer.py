@@ -304,7 +304,11 @@ def score_split(run_dir:str|Path, # run folder written by `fit`
         t.append(b['y']); p.append(m); s.append(sd * meta.get('sigma_scale', 1.) if sd is not None else torch.full_like(m, float('nan')))
     return error_scores(torch.cat(t).numpy(), torch.cat(p).numpy(), torch.cat(s).numpy(), meta['norm']['target_scale']) | dict(model=meta['model'], split=split, n=len(ds))
 
-def error_scores(truth, pred, sigma, scale:float=1.): # arrays in normalised units; scale: mol m-2 s-1 per unit
+def error_scores(truth, # true emissions, array in normalised units
+                 pred, # predicted emissions, array in normalised units
+                 sigma, # predictive standard deviation, array in normalised units
+                 scale:float=1., # mol m-2 s-1 per normalised unit
+                ):
     "rmse (mol m-2 s-1), nrmse, total_bias (relative), r, and coverage90 (NaN without sigma)."
     d = pred - truth
     cov = float(np.mean(np.abs(d) <= 1.645 * sigma)) if np.isfinite(sigma).all() else float('nan')

@@ -483,10 +483,14 @@ def world_draws(seed:int, # seed of this (world, month)
 def daily_variability(grid:Grid, # grid of the maps
                       days, # the simulated UTC days, in order
                       seed:int, # seed of this world-month
-                      sigma:float=0.15, memory_days:float=3., length_km:float=200., # AR(1) of the area sectors (1, d, km)
-                      load_sigma:float=0.3, p_outage:float=0.03, # plant load (1, 1)
+                      sigma:float=0.15, # AR(1) of the area sectors: standard deviation (1)
+                      memory_days:float=3., # AR(1) of the area sectors: memory (d)
+                      length_km:float=200., # AR(1) of the area sectors: correlation length (km)
+                      load_sigma:float=0.3, # plant load: standard deviation (1)
+                      p_outage:float=0.03, # plant load: probability of an outage (1)
                       lockdown_start=None, # first day of a drop (a date) or None
-                      lockdown_days:int=14, lockdown_depth:float=0.4, # drop duration (d) and depth (1)
+                      lockdown_days:int=14, # drop duration (d)
+                      lockdown_depth:float=0.4, # drop depth (1)
                      ) -> dict: # sector → factor maps (days, lat, lon) (1), for `hourly_emissions(daily=...)`
     "The truth's day-to-day factors of every sector: AR(1) area factors, plant load and outages, a lockdown-like drop."
     rng, n = np.random.default_rng([seed, 23]), len(days)

@@ -23,7 +23,8 @@ class SeparableConv(nn.Module):
         super().__init__()
         self.depthwise = nn.Conv2d(cin, cin * kernels_per_layer, 3, padding=1, groups=cin)
         self.pointwise = nn.Conv2d(cin * kernels_per_layer, cout, 1)
-    def forward(self, x): return self.pointwise(self.depthwise(x))
+    def forward(self, x, # features (N, cin, H, W)
+               ): return self.pointwise(self.depthwise(x))
 
 # %% ../nbs/07_models.ipynb #2aa540e0
 def double_conv(cin:int, # input channels
@@ -48,7 +49,8 @@ class CBAM(nn.Module):
         self.mlp = nn.Sequential(nn.Conv2d(channels, hidden, 1, bias=False), nn.ReLU(inplace=True),
                                  nn.Conv2d(hidden, channels, 1, bias=False))
         self.spatial = nn.Conv2d(2, 1, 7, padding=3, bias=False)
-    def forward(self, x):
+    def forward(self, x, # features (N, channels, H, W)
+               ):
         x = x * torch.sigmoid(self.mlp(x.mean((2, 3), keepdim=True)) + self.mlp(x.amax((2, 3), keepdim=True)))
         s = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)  # (N, 2, H, W)
         return x * torch.sigmoid(self.spatial(s))
@@ -100,7 +102,9 @@ class EmissionUNet(nn.Module):
                  head:str='softplus', # output head, see `emission_head`
                  out_channels:int=1, # 1 (emissions) or 2 (emissions and log-variance)
                  latent:int=0, # latent channels injected at the bottleneck (CVAE decoder)
-                 kernels_per_layer:int=2, reduction:int=16):
+                 kernels_per_layer:int=2, # depthwise kernels per input channel (separable convolutions)
+                 reduction:int=16, # reduction ratio of the CBAM channel MLP
+                ):
         super().__init__()
         if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
         self.depth, self.head, self.latent = depth, head, latent
@@ -114,7 +118,9 @@ class EmissionUNet(nn.Module):
         self.outc = init_head(nn.Conv2d(ch[0], HEADS[head] + out_channels - 1, 1), head)  # fresh ratio net = prior
         self.register_buffer('scale', torch.ones(()))  # typical emission, target units
 
-    def features(self, x, z=None):
+    def features(self, x, # input (N, C, H, W), normalised, size a multiple of 2^depth
+                 z=None, # latent (N, latent, H/2^depth, W/2^depth) when `latent` > 0
+                ):
         "Decoder features (N, width, H, W) of an input whose size is a multiple of 2^depth."
         skips = [self.att[0](self.inc(x))]
         for k in range(self.depth): skips.append(self.att[k + 1](self.down[k](F.max_pool2d(skips[-1], 2))))
@@ -125,7 +131,10 @@ class EmissionUNet(nn.Module):
             h = up(torch.cat([s, F.interpolate(h, size=s.shape[-2:], mode='bilinear', align_corners=True)], 1))
         return h
 
-    def forward(self, x, prior=None, z=None):
+    def forward(self, x, # normalised input (N, C, H, W), any size
+                prior=None, # prior emissions (N, 1, H, W), target units; for the prior-ratio heads
+                z=None, # latent (N, latent, H/2^depth, W/2^depth) when `latent` > 0
+               ):
         "Emissions (N, 1, H, W) (and log-variance when `out_channels`=2) for inputs x (N, C, H, W) of any size."
         xp, (h, w) = pad_to_multiple(x, 2**self.depth)
         out, nh = self.outc(self.features(xp, z))[..., :h, :w], HEADS[self.head]
@@ -172,12 +181,17 @@ class CVAE(nn.Module):
     @property
     def scale(self): return self.decoder.scale
 
-    def posterior(self, x, y):
+    def posterior(self, x, # padded normalised input (N, C, H, W)
+                  y, # target emissions (N, 1, H, W), target units
+                 ):
         "Mean and log-variance of q(z | x, y) for padded x (N, C, H, W) and target y (N, 1, H, W)."
         mu, logvar = self.encoder(torch.cat([x, torch.log1p(y.clamp_min(0) / self.scale)], 1)).chunk(2, 1)
         return mu, logvar.clamp(-10, 10)
 
-    def forward(self, x, prior=None, y=None):
+    def forward(self, x, # normalised input (N, C, H, W), any size
+                prior=None, # prior emissions (N, 1, H, W), target units
+                y=None, # target emissions (N, 1, H, W), target units; None: z from N(0, I)
+               ):
         "(emissions, log-variance of the relative error (see `cvae_sigma`), KL): z from q(z|x,y) when y is given, else N(0, I), KL = 0."
         m = 2**self.depth
         xp, (h, w) = pad_to_multiple(x, m)

@@ -108,7 +108,9 @@ class _QuietServer(http.server.ThreadingHTTPServer):
 class MockDataServer:
     "Local HTTP server mimicking the CDSE OData/identity APIs and the CDS retrieve API (for tests and demos)."
     def __init__(self, page_size:int=2, # products per search page (CDSE pages at about 20)
-                 user:str="user", password:str="secret"): # credentials the token endpoint accepts
+                 user:str="user", # user name the token endpoint accepts
+                 password:str="secret", # password the token endpoint accepts
+                ):
         self.page_size, self.user, self.password = page_size, user, password
         self.products, self.files, self.jobs, self.log = {}, {}, {}, []
         self.drop_after = {}  # product id -> bytes sent before the next $value request is cut
@@ -414,7 +416,8 @@ def fetch_product(product:dict, # OData product record from `cdse_search`
 def download_s5p(date:str, # UTC day, "YYYY-MM-DD"
                  region:str|tuple, # see `parse_region`
                  out_dir:Path|None=None, # folder; default data_dir()/s5p
-                 username:str|None=None, password:str|None=None, # CDSE credentials; default env CDSE_USERNAME/CDSE_PASSWORD
+                 username:str|None=None, # CDSE user name; default env CDSE_USERNAME
+                 password:str|None=None, # CDSE password; default env CDSE_PASSWORD
                  mode:str="OFFL", # processing mode
                  urls:dict|None=None, # endpoints (`cdse_urls` keys); default from `cdse_urls`
                 ) -> list:
@@ -475,7 +478,8 @@ def download_era5(date:str, # UTC day, "YYYY-MM-DD"
                   region:str|tuple, # see `parse_region`
                   out_dir:Path|None=None, # folder; default data_dir()/era5
                   kinds:tuple=("single", "pressure"), # which ERA5 datasets
-                  url:str|None=None, key:str|None=None, # CDS API URL and personal access token (else cdsapi's config)
+                  url:str|None=None, # CDS API URL (else cdsapi's config)
+                  key:str|None=None, # CDS personal access token (else cdsapi's config)
                  ) -> list:
     "Retrieve ERA5 single- and pressure-level netCDF files of one day over a region with `cdsapi`; returns the paths."
     import cdsapi
@@ -527,7 +531,8 @@ def _gc_distance(lat1, lon1, lat2, lon2):
     return 2 * R_EARTH * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
 def circle_fraction(grid:Grid, # the emission grid
-                    lat:float, lon:float, # centre (degree)
+                    lat:float, # centre latitude (degree)
+                    lon:float, # centre longitude (degree)
                     radius_km:float, # radius (km)
                     nsub:int=16, # sub-cells per cell side
                    ) -> np.ndarray:
@@ -541,7 +546,8 @@ def circle_fraction(grid:Grid, # the emission grid
 
 # %% ../nbs/11_real_data.ipynb #8486473b
 def integrate_emissions(emis:xr.Dataset|xr.DataArray, # `emissions` (…, lat, lon) in mol m-2 s-1 (NOx as NO2)
-                        lat:float, lon:float, # centre (degree)
+                        lat:float, # centre latitude (degree)
+                        lon:float, # centre longitude (degree)
                         radius_km:float, # radius (km)
                         nsub:int=16, # sub-cells per cell side
                        ) -> xr.DataArray:
@@ -582,8 +588,10 @@ MATIMBA_REFERENCE = {"CSF (ddeq)": (2.75, 0.44), "IME (ddeq)": (2.82, 0.21)}   #
 
 # %% ../nbs/11_real_data.ipynb #460fba2b
 def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
-                         lat:float, lon:float, # source (degree)
-                         u:float, v:float, # effective wind at the source (m s-1)
+                         lat:float, # source latitude (degree)
+                         lon:float, # source longitude (degree)
+                         u:float, # effective eastward wind at the source (m s-1)
+                         v:float, # effective northward wind at the source (m s-1)
                          distances_km:list, # downwind distances of the transects (km)
                          background:float, # background column (mol m-2)
                          tau_h:float, # NO2 lifetime (h) for the decay correction
@@ -689,7 +697,8 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
 # %% ../nbs/11_real_data.ipynb #7bc99a8d
 def plume_line_densities(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          at:dict, # source, dict(lat, lon) (degree)
-                         u:float, v:float, # wind at the source (m s-1)
+                         u:float, # eastward wind at the source (m s-1)
+                         v:float, # northward wind at the source (m s-1)
                          distances_km:list, # signed distances along the wind (km); negative: upwind
                          background:float, # background column (mol m-2)
                         ) -> np.ndarray: # line density of the enhancement (mol m-1) at each distance

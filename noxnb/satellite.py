@@ -37,9 +37,12 @@ MOLEC_CM2_PER_MOL_M2 = 6.02214e19  # multiplication_factor_to_convert_to_molecul
 COLUMN_BOUNDS = (-1e-3, 1e-2)    # plausible tropospheric NO2 columns (mol m-2): noise dips below 0, no plume reaches 1e-2
 
 # %% ../nbs/05_satellite.ipynb #18847225
-def edge_quadrant(xa, ya, # segment start (grid units; arrays broadcast)
-                  xb, yb, # segment end (grid units)
-                  X, Y,   # quadrant corner (grid units)
+def edge_quadrant(xa, # segment start x (grid units; arrays broadcast)
+                  ya, # segment start y (grid units)
+                  xb, # segment end x (grid units)
+                  yb, # segment end y (grid units)
+                  X, # quadrant corner x (grid units)
+                  Y, # quadrant corner y (grid units)
                  ):
     "Exact integral of min(x,X) d min(y,Y) along straight segments a→b (grid units²), numpy-broadcast."
     dx, dy = xb - xa, yb - ya
@@ -56,7 +59,8 @@ def edge_quadrant(xa, ya, # segment start (grid units; arrays broadcast)
 # %% ../nbs/05_satellite.ipynb #d81c4cb2
 def _overlaps_numpy(x:np.ndarray, # pixel corners (npix, 4), grid-index units (cell (i, j) is [i, i+1] × [j, j+1])
                     y:np.ndarray, # pixel corners (npix, 4), grid-index units
-                    nx:int, ny:int, # grid size (columns, rows)
+                    nx:int, # grid size: columns
+                    ny:int, # grid size: rows
                    ):
     "Exact overlap areas (cell units) of quadrilaterals with unit grid cells: (pixel, flat cell, area), numpy."
     i0, j0 = np.floor(x.min(1)), np.floor(y.min(1))
@@ -136,8 +140,10 @@ if numba is not None:  # from the installed module: cached and parallel; in note
     _overlaps_kernel = numba.njit(cache=_mod, parallel=_mod)(_overlaps_kernel)
 
 # %% ../nbs/05_satellite.ipynb #7d6bf193
-def _overlaps_numba(x:np.ndarray, y:np.ndarray, # pixel corners (npix, 4), grid-index units (or degrees with `origin`)
-                    nx:int, ny:int, # grid size (columns, rows)
+def _overlaps_numba(x:np.ndarray, # pixel corners (npix, 4), grid-index units (or degrees with `origin`)
+                    y:np.ndarray, # pixel corners (npix, 4), grid-index units (or degrees with `origin`)
+                    nx:int, # grid size: columns
+                    ny:int, # grid size: rows
                     origin=(0., 0., 1.), # (lat0, lon0, res) mapping degrees to grid units (degrees)
                    ):
     "Same result as `_overlaps_numpy`, computed by the compiled (parallel) kernel."
@@ -340,8 +346,11 @@ def _find(nc, path:Path, name:str, layout:str):
     return var
 
 # %% ../nbs/05_satellite.ipynb #bc914555
-def _crop(lat:np.ndarray, lon:np.ndarray, # pixel centres (scanline, ground_pixel) (degrees)
-          region, path:Path, margin:float=0.2, # region: Grid or (lat0, lat1, lon0, lon1); margin (degrees, > pixel size)
+def _crop(lat:np.ndarray, # pixel-centre latitudes (scanline, ground_pixel) (degrees)
+          lon:np.ndarray, # pixel-centre longitudes (scanline, ground_pixel) (degrees)
+          region, # a Grid or (lat0, lat1, lon0, lon1) (degrees)
+          path:Path, # a path
+          margin:float=0.2, # margin (degrees, > pixel size)
          ):
     "Scanline and ground-pixel slices of the pixels within `region` (+ margin); error when the orbit misses it."
     if region is None: return slice(None), slice(None)
@@ -529,7 +538,8 @@ def mean_sensitivity(h, # boundary-layer depth (m)
 
 def ak_factor(pblh,                      # true boundary-layer depth (m)
               prior_pblh:float=1000.,   # a-priori boundary-layer depth assumed by the retrieval (m)
-              m0:float=0.5, z_ref:float=2000., # sensitivity profile (1, m)
+              m0:float=0.5, # relative sensitivity at the surface (1)
+              z_ref:float=2000., # height where the sensitivity reaches 1 (m)
              ):
     "Ratio of retrieved to true tropospheric column for a box profile (1)."
     return mean_sensitivity(pblh, m0, z_ref) / mean_sensitivity(prior_pblh, m0, z_ref)
@@ -633,7 +643,9 @@ def _nearest(field, grid:Grid, lat, lon):
 def make_l2_pixels(column:xr.DataArray,  # tropospheric column at the overpass (lat, lon) (mol m-2)
                    geometry:xr.Dataset,  # pixel geometry from `orbit_geometry`
                    seed:int=0,           # random seed
-                   noise_floor:float=NOISE_FLOOR, noise_fraction:float=0.2, bias:float=0., # mol m-2, 1, 1
+                   noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
+                   noise_fraction:float=0.2, # relative error of the column (1)
+                   bias:float=0., # relative bias of the retrieved column (1)
                    cloud_probability=0.,  # probability of a cloudy pixel: scalar or (lat, lon) field (1)
                    cloud_length_km:float=100., # correlation length of cloud patches (km)
                    time=None,             # overpass time (datetime64) for the first scanline; 0.84 s per scanline
@@ -665,7 +677,8 @@ def _cf(ds:xr.Dataset, files:list, qa:float) -> xr.Dataset:
 def grid_files(files:list,          # L2 files of one day
                grid:Grid,           # target grid
                qa:float=QA_MIN,     # qa_value threshold (1)
-               weight:str|None=None, min_weight:float=0.3, # pixel weighting (None: area); min observed fraction for `valid` (1)
+               weight:str|None=None, # pixel weighting (None: area)
+               min_weight:float=0.3, # min observed fraction for `valid` (1)
                log=print,           # where to report skipped files
               ) -> xr.Dataset:
     "Daily composite (lat, lon) of several L2 files on a grid; files outside the region, fully filtered or given twice are skipped."

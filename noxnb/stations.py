@@ -148,7 +148,8 @@ def sample_at_stations(field:xr.DataArray, # model field (time, lat, lon), e.g. 
 # %% ../nbs/12_stations.ipynb #2bbc9b09
 SEASONS = {12: "DJF", 1: "DJF", 2: "DJF", 3: "MAM", 4: "MAM", 5: "MAM", 6: "JJA", 7: "JJA", 8: "JJA", 9: "SON", 10: "SON", 11: "SON"}
 
-def scores(obs:np.ndarray, mod:np.ndarray, # observed and modelled values, same shape (ug m-3)
+def scores(obs:np.ndarray, # observed values (ug m-3)
+           mod:np.ndarray, # modelled values, same shape (ug m-3)
           ) -> dict:
     "R, NMB (1), RMSE and mean bias (units of the inputs) and n on the pairs where both are finite."
     o, m = np.asarray(obs, float).ravel(), np.asarray(mod, float).ravel(); ok = np.isfinite(o) & np.isfinite(m)
@@ -202,7 +203,7 @@ def synthetic_observations(surface:xr.DataArray, # truth surface NO2 (time, lat,
                            seed:int=0, # random seed
                            rep_sigma:float=0.3, # log-normal representativeness error (1, std of log)
                            noise:float=2.0, # additive instrument error (ug m-3, std)
-                           gap_fraction:float=0.05, # share of hours reported empty
+                           gap_fraction:float=0.05, # share of hours reported empty (1)
                           ) -> xr.DataArray:
     "Station NO2 (time, station) in ug m-3: truth at the sites × log-normal error + noise, non-negative, with gaps."
     rng = np.random.default_rng(seed); t = sample_at_stations(surface, stations)

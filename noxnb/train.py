@@ -56,7 +56,10 @@ def pixel_weight(mask:torch.Tensor, # 1 where a column was observed (N, 1, H, W)
     "Loss weight of each cell: 1 where observed, `unobserved_weight` elsewhere."
     return mask + unobserved_weight * (1 - mask)
 
-def gaussian_nll(mean, logvar, y):
+def gaussian_nll(mean, # predicted mean (normalised units)
+                 logvar, # predicted log-variance (log of normalised units squared)
+                 y, # target (normalised units)
+                ):
     "Per-pixel Gaussian negative log-likelihood without the constant, in normalised units."
     return 0.5 * (logvar + (y - mean)**2 * torch.exp(-logvar))
 
@@ -93,7 +96,11 @@ def skill_terms(pred:torch.Tensor, # emissions (N, 1, H, W), normalised units
     parts = [g.float().mean() * _relative(pred[g], y[g], prior[g], w[g], cells) for g in (has, ~has) if g.any()]
     return tuple(sum(parts))
 
-def batch_loss(model, batch:dict, cfg:dict, kl_w:float=1.):
+def batch_loss(model, # the model (possibly DDP-wrapped)
+               batch:dict, # a batch from `make_loader` ('x', 'y', 'prior', 'mask')
+               cfg:dict, # training configuration
+               kl_w:float=1., # weight of the CVAE KL term (1)
+              ):
     "Loss of one batch (normalised units) and its parts: grid + coarse_weight·coarse + total_weight·total (+ CVAE NLL + kl_w × KL)."
     w, cvae = pixel_weight(batch['mask'], cfg['unobserved_weight']), isinstance(_unwrap(model), CVAE)
     out = model(batch['x'], batch['prior'], batch['y']) if cvae else (model(batch['x'], batch['prior']),)
@@ -138,7 +145,13 @@ def open_split(data_dir, # built dataset folder
         with xr.open_dataset(p, engine='h5netcdf') as ds: return dataset.PatchDataset(ds.load(), split, patch, seed)
     return dataset.PatchDataset(p, split, patch, seed)
 
-def make_loader(data_dir, split:str, cfg:dict, rank:int=0, world:int=1, train:bool=True):
+def make_loader(data_dir, # the dataset folder, a path
+                split:str, # 'train' | 'val' | 'test'
+                cfg:dict, # training configuration (`patch`, `seed`, ...)
+                rank:int=0, # this process's rank
+                world:int=1, # number of processes
+                train:bool=True, # True: random patches, shuffled; False: whole maps
+               ):
     "DataLoader of one split: random patches (train) or whole maps (validation), sharded over `world` processes."
     ds = open_split(data_dir, split, cfg['patch'] if train else None, cfg['seed'])
     sampler = DistributedSampler(ds, world, rank, shuffle=train, seed=cfg['seed'], drop_last=train and world > 1)
@@ -160,7 +173,12 @@ def set_rng_state(s:dict): # from `rng_state`
     random.setstate(s['python']); np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest)); torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
-def save_checkpoint(path:str|Path, model, opt, sched, state:dict):
+def save_checkpoint(path:str|Path, # checkpoint file, a path
+                    model, # the model (possibly DDP-wrapped)
+                    opt, # the optimiser
+                    sched, # the learning-rate scheduler
+                    state:dict, # training state (epoch, ...)
+                   ):
     "Write model, optimiser, scheduler, training and RNG state atomically to `path`."
     ck = dict(model=_unwrap(model).state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), state=state, rng=rng_state())
     with atomic_path(path) as tmp: torch.save(ck, tmp)
@@ -175,7 +193,11 @@ def _load_weights_only(path:str|Path):
         msg = str(e).split('\n')[0][:300]
         raise NoxnbError(f"{path}: not a readable checkpoint (only weights are loaded, never code: {msg})") from None
 
-def load_checkpoint(path:str|Path, model, opt=None, sched=None):
+def load_checkpoint(path:str|Path, # checkpoint file, a path
+                    model, # the model to load into (possibly DDP-wrapped)
+                    opt=None, # the optimiser to restore, or None
+                    sched=None, # the learning-rate scheduler to restore, or None
+                   ):
     "Load a checkpoint into `model` (and `opt`, `sched`), restore the RNG states; returns the training state."
     ck = _load_weights_only(path)
     _unwrap(model).load_state_dict(ck['model'])
@@ -205,7 +227,15 @@ def drop_prior(batch:dict, # a training batch (x, y, prior, mask)
     for k in ('prior_no2', 'innovation'): x[no_col, c.index(k)] = 0.   # missing, as `dataset.normalise` writes it
     return batch | dict(x=x, prior=prior)
 
-def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=True, callback=None):
+def train_epoch(model, # the model
+                loader, # training DataLoader from `make_loader`
+                opt, # the optimiser
+                cfg:dict, # training configuration
+                epoch:int, # epoch number
+                device, # torch device
+                progress:bool=True, # show a progress bar
+                callback=None, # `callback(epoch, step)` after each step, or None
+               ):
     "One pass over the training loader; returns the mean loss and its parts. `callback(epoch, step)` after each step."
     model.train(); tot, n = {}, 0
     nb = min(len(loader), cfg['max_batches'] or len(loader))
@@ -222,7 +252,12 @@ def train_epoch(model, loader, opt, cfg:dict, epoch:int, device, progress:bool=T
 
 # %% ../nbs/08_train.ipynb #4ca4f806
 @torch.no_grad()
-def validate(model, loader, cfg:dict, device, target_scale:float): # target_scale: mol m-2 s-1 per normalised unit
+def validate(model, # the model
+             loader, # validation DataLoader
+             cfg:dict, # training configuration
+             device, # torch device
+             target_scale:float, # mol m-2 s-1 per normalised unit
+            ):
     "Validation loss, emission RMSE (mol m-2 s-1), NRMSE (1) and MSE skill over the prior (1), over whole maps."
     m = _unwrap(model); m.eval(); loss = se = se0 = sy = npx = 0.
     for batch in loader:
@@ -237,7 +272,10 @@ def validate(model, loader, cfg:dict, device, target_scale:float): # target_scal
                 val_skill=1 - se / max(se0, 1e-30))
 
 # %% ../nbs/08_train.ipynb #61c69e01
-def run_meta(model_name:str, data_dir, cfg:dict):
+def run_meta(model_name:str, # one of `MODEL_NAMES`
+             data_dir, # the dataset folder, a path
+             cfg:dict, # training configuration
+            ):
     "Everything `predict` needs to rebuild the model and its inputs: name, channels, normalisation, resolution, overpass hour."
     if model_name not in MODEL_NAMES: raise NoxnbError(f"unknown model {model_name!r}: choose one of {', '.join(MODEL_NAMES)}")
     p = samples_path(data_dir)
