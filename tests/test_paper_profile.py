@@ -32,7 +32,7 @@ def test_paper_profile_runs_at_tiny_scale(tmp_path):
                ).drop_vars(['world', 'split'], errors='ignore').to_netcdf(tmp_path / 'day.nc')
     day[['u', 'v', 'pblh', 't2m', 'cloud_fraction']].drop_vars(['time', 'world', 'split']).to_netcdf(tmp_path / 'met.nc')
     day[['prior']].rename(prior='emissions').drop_vars(['time', 'world', 'split']).to_netcdf(tmp_path / 'prior.nc')
-    _run('train', 'infer', '--model', tmp_path / 'cvae', '--columns', tmp_path / 'day.nc', '--meteo', tmp_path / 'met.nc',
+    _run('infer', 'infer', '--model', tmp_path / 'cvae', '--columns', tmp_path / 'day.nc', '--meteo', tmp_path / 'met.nc',
          '--prior', tmp_path / 'prior.nc', '--samples', '2', '--out', tmp_path / 'e.nc')
     e = xr.load_dataset(tmp_path / 'e.nc')
     assert e.emissions.shape == (160, 280) and e.emissions.attrs['units'] == 'mol m-2 s-1'
