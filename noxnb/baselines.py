@@ -160,6 +160,7 @@ def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `
                     meteo:xr.Dataset, # hourly meteorology (`u`, `v` m s-1 PBL-mean; `pblh`, `t2m`, `psurf`, `sza`, `cloud_fraction` for lifetime='ctm')
                     prior:xr.Dataset|None=None, # fills cells without data (else 0); its diurnal cycle for diurnal='prior'
                     grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+                    *, # options (keyword-only)
                     lifetime_h:float|str=4.0, # NOx lifetime (h); 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology`
                     nox_no2:float=1.32, # NOx/NO2 column ratio (1)
                     background:float|None=None, # background column (mol m-2); None: the `background_pct` percentile per day
@@ -216,6 +217,7 @@ def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T,
                      times, # hourly UTC times of the emissions
                      days, # the days (datetime64) to sample
                      grid:Grid, # regular lat-lon grid (degree)
+                     *, # options (keyword-only)
                      params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
                      local_hour:float=13.5, # local solar time of the overpass (h)
                      device=None, # torch device (None: default)
@@ -235,6 +237,7 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
                  meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
                  prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
                  grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+                 *, # options (keyword-only)
                  iterations:int=2, # CTM runs with updated emissions
                  spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
                  local_hour:float=13.5, # local solar time of the overpass (h)
@@ -249,7 +252,7 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
     t0, (days, y, _, valid) = time.perf_counter(), check_columns(columns)
     grid, times = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo)
     e, hour_day = prior_hourly(prior, times), _day_index(times, days)
-    run = lambda e: obs_scale * overpass_columns(e, meteo, times, days, grid, params, local_hour, device)
+    run = lambda e: obs_scale * overpass_columns(e, meteo, times, days, grid, params=params, local_hour=local_hour, device=device)
     bg = run(np.zeros_like(e))
     for _ in range(iterations):
         signal = run(e) - bg
@@ -286,6 +289,7 @@ def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma`
              meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
              prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
              grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+             *, # options (keyword-only)
              prior_sigma:float=0.5, # width of the log-normal prior (1)
              iterations:int=20, # L-BFGS iterations (each a few CTM forward + adjoint runs)
              wind_error:float=0., # realistic run: wind error (relative, rad)

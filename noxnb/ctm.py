@@ -260,6 +260,7 @@ def substep(c, # NOx column (mol m-2), (B, nlat, nlon)
             dt, # sub-step (s), 0-d tensor
             tgeo:dict, # from `transport_geometry`
             params:CTMParams, # CTM parameters
+            *, # options (keyword-only)
             x_first:bool=True, # advect along x, then y (else y, then x)
            ):
     "One sub-step: emissions, split transport, then exact exponential loss at the current NOx."
@@ -288,12 +289,13 @@ def advance_hour(c, # NOx column (mol m-2), (B, nlat, nlon)
                  n_sub:int, # number of sub-steps in the hour
                  tgeo:dict, # from `transport_geometry`
                  params:CTMParams, # CTM parameters
+                 *, # options (keyword-only)
                  compile:bool=False, # use `torch.compile` for the sub-steps (fused kernels; first call compiles)
                 ):
     "NOx column (mol m-2) one hour later, after `n_sub` sub-steps."
     dt = torch.tensor(3600. / n_sub, dtype=c.dtype, device=c.device)
     step = _maybe_compiled(substep, compile)
-    for i in range(n_sub): c = step(c, emis, uf, vf, coef, dt, tgeo, params, i % 2 == 0)
+    for i in range(n_sub): c = step(c, emis, uf, vf, coef, dt, tgeo, params, x_first=i % 2 == 0)
     return c
 
 # %% ../nbs/04_ctm.ipynb #809e2924
@@ -330,7 +332,7 @@ def simulate(emissions, # NOx emissions as NO2 (mol m-2 s-1), (B, T, nlat, nlon)
     for t in range(T):
         mt = {k: x[:, t] for k, x in met.items()}
         coef, uf, vf = prep(mt, params)
-        c = advance_hour(c, emissions[:, t], uf, vf, coef, n_sub[t], tgeo, params, compile)
+        c = advance_hour(c, emissions[:, t], uf, vf, coef, n_sub[t], tgeo, params, compile=compile)
         if t in keep: out.append(diag(c, mt, coef, params))
     return {k: torch.stack([o[k] for o in out], 1) for k in out[0]} | dict(state=c)
 
@@ -360,6 +362,7 @@ def meteo_tensors(meteo:xr.Dataset, # hourly meteorology, `METEO_VARS`, dims ([w
 def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,] time, lat, lon), hourly
                 meteo:xr.Dataset, # hourly meteorology covering the emission times
                 grid:Grid|None=None, # default: from the emission coordinates
+                *, # options (keyword-only)
                 out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all
                 spinup_hours:int=0, # leading hours simulated but not output (h)
                 device=None, # torch device (None: default)

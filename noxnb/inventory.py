@@ -396,6 +396,7 @@ def _truth_factors(inv:xr.Dataset, rng, level_sigma, sector_sigma, province_sigm
 def perturbed_world(inv:xr.Dataset, # annual-mean inventory of the truth's year, from `build_inventory`
                     seed:int, # random seed of this world
                     times=None, # hourly UTC times: return hourly (time, lat, lon) fields (climatological profiles) instead of annual means
+                    *, # options (keyword-only)
                     sigma:float=0.3, # std of the log factor of the area-sector noise (1)
                     length_km:float|tuple=(100., 300.), # e-folding distance of the area noise (km), or a range it is drawn from
                     point_sigma:float=0.5, # std of the log factor of each power cell (1)
@@ -464,6 +465,7 @@ def lockdown_factor(days, # days (anything pd.DatetimeIndex accepts)
 
 def world_draws(seed:int, # seed of this (world, month)
                 n_days:int, # kept days of the month (d): a drop overlaps them
+                *, # options (keyword-only)
                 years:tuple=(2012, 2023), # range of the truth's inventory year (inclusive)
                 p_stale:float=0.5, # probability that the prior is a past year's inventory (1)
                 max_lag:int=6, # largest lag of a stale prior (yr)
@@ -483,6 +485,7 @@ def world_draws(seed:int, # seed of this (world, month)
 def daily_variability(grid:Grid, # grid of the maps
                       days, # the simulated UTC days, in order
                       seed:int, # seed of this world-month
+                      *, # options (keyword-only)
                       sigma:float=0.15, # AR(1) of the area sectors: standard deviation (1)
                       memory_days:float=3., # AR(1) of the area sectors: memory (d)
                       length_km:float=200., # AR(1) of the area sectors: correlation length (km)

@@ -348,6 +348,7 @@ def verify_checksum(path:Path, # downloaded file
 # %% ../nbs/11_real_data.ipynb #9ae529f4
 def download_resumable(url:str, # file URL
                        dest:Path, # final path; bytes accumulate in `<dest>.part`
+                       *, # options (keyword-only)
                        headers:dict|None=None, # extra HTTP headers (e.g. Authorization)
                        session:requests.Session|None=None, # HTTP session to reuse
                        retries:int=5, # attempts after interrupted transfers, timeouts, 429 and 5xx answers
@@ -403,7 +404,7 @@ def fetch_product(product:dict, # OData product record from `cdse_search`
     nc = out_dir / Path(name).with_suffix(".nc").name
     if nc.exists(): return nc
     url = f"{cdse_urls(download=download)['download']}/Products({urllib.parse.quote(str(product['Id']), safe='-')})/$value"
-    part = download_resumable(url, out_dir / name, {"Authorization": f"Bearer {token}"}, session, refresh=refresh, progress=progress)
+    part = download_resumable(url, out_dir / name, headers={"Authorization": f"Bearer {token}"}, session=session, refresh=refresh, progress=progress)
     try: verify_checksum(part, product)
     except NoxnbError: part.unlink(); raise
     with zipfile.ZipFile(part) as z, atomic_path(nc) as tmp:
@@ -595,6 +596,7 @@ def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          distances_km:list, # downwind distances of the transects (km)
                          background:float, # background column (mol m-2)
                          tau_h:float, # NO2 lifetime (h) for the decay correction
+                         *, # options (keyword-only)
                          half_width_km:float=50.0, # transect half-width (km)
                         ) -> np.ndarray:
     "NO2 emission (kg s-1) from the flux through transects downwind of a source, one value per distance."

@@ -575,6 +575,7 @@ from .grid import ar1_field
 def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2_column` (mol m-2)
             meteo_ds:xr.Dataset, # meteorology on the same grid/times (`pblh` m, `cloud_fraction` 1, `sza` degree; all optional)
             grid:Grid,           # grid of both
+            *, # options (keyword-only)
             seed:int=0,          # random seed
             local_hour:float=13.5, # overpass local solar time (h)
             noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
@@ -642,6 +643,7 @@ def _nearest(field, grid:Grid, lat, lon):
 
 def make_l2_pixels(column:xr.DataArray,  # tropospheric column at the overpass (lat, lon) (mol m-2)
                    geometry:xr.Dataset,  # pixel geometry from `orbit_geometry`
+                   *, # options (keyword-only)
                    seed:int=0,           # random seed
                    noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
                    noise_fraction:float=0.2, # relative error of the column (1)

@@ -253,7 +253,7 @@ def test_10_timeout_is_retried(tmp_path):
         pid = srv.add_product(NAME, b"y" * 5000, "2021-07-25T11:00:00.000Z"); srv.delay[pid] = [2.0]
         tok = real.cdse_token("user", "secret", srv.urls["token_url"])
         url = f"{srv.urls['download']}/Products({pid})/$value"
-        part = real.download_resumable(url, tmp_path / "p.zip", {"Authorization": f"Bearer {tok}"}, timeout=0.5, backoff=0.01, progress=False)
+        part = real.download_resumable(url, tmp_path / "p.zip", headers={"Authorization": f"Bearer {tok}"}, timeout=0.5, backoff=0.01, progress=False)
     assert part.read_bytes() == real_zip(srv, pid)
 
 def real_zip(srv, pid): return srv.files[pid]
