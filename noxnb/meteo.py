@@ -206,7 +206,9 @@ def open_era5(path:str|Path, # ERA5 netCDF file, or a ZIP of them (as the new CD
     if file_kind(path) != 'zip': return check_era5_units(_open_one(path), path)
     tmp = Path(tempfile.mkdtemp(prefix='era5zip'))
     try:
-        with zipfile.ZipFile(path) as z: names = [z.extract(n, tmp) for n in z.namelist() if n.endswith('.nc')]
+        try:
+            with zipfile.ZipFile(path) as z: names = [z.extract(n, tmp) for n in z.namelist() if n.endswith('.nc')]
+        except zipfile.BadZipFile as e: raise NoxnbError(f"{path}: starts like a ZIP archive but is not a readable one ({e})") from None
         if not names: raise NoxnbError(f"{path}: ZIP archive holds no .nc file")
         return check_era5_units(xr.merge([_open_one(Path(n)) for n in names], compat='override'), path)
     finally: shutil.rmtree(tmp, ignore_errors=True)
