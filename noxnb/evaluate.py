@@ -342,12 +342,13 @@ def followed_rows(results:list, # blocks of `infer_all`: truth, prior and method
                   **boot, # n_boot, level, seed of `bootstrap_ci`
                  )->pd.DataFrame: # method, scale ('grid'), metric (followed_closed, followed_new), value, ci_low, ci_high, n_cells
     "Recovered share (1) of the truth's change at closed and at new sources, over the blocks' changed cells, with block-bootstrap intervals."
-    cells, mean = [source_changes(r.truth, r.prior, top, factor) for r in results], lambda a: a.mean('time').values
+    mean = lambda a: a.mean('time').values.astype(float)
+    blocks = [(r, mean(r.prior), mean(r.truth), source_changes(r.truth, r.prior, top, factor)) for r in results]
     rows = []
-    for kind, m in ((k, m) for k in ('closed', 'new') for m in methods):
-        v = [tuple(mean(r[k])[c[kind]] for k in (m, 'prior', 'truth')) for r, c in zip(results, cells) if m in r]
-        share = lambda i: recovered_share(*(np.concatenate([v[b][j] for b in i]) for j in range(3)))
-        rows.append((m, 'grid', f'followed_{kind}', *bootstrap_ci(share, len(v), **boot), sum(len(a[0]) for a in v)))
+    for kind, m in ((k, m) for k in ('closed', 'new') for m in methods):   # recovered_share of the pooled cells, from per-block sums
+        d = [(mean(r[m])[c[kind]] - p[c[kind]], t[c[kind]] - p[c[kind]]) for r, p, t, c in blocks if m in r]
+        num, den = np.array([np.sum(e * u) for e, u in d]), np.array([np.sum(u**2) for e, u in d])
+        rows.append((m, 'grid', f'followed_{kind}', *bootstrap_ci(lambda i: num[i].sum() / den[i].sum(), len(d), **boot), sum(len(u) for _, u in d)))
     return pd.DataFrame(rows, columns=['method', 'scale', 'metric', 'value', 'ci_low', 'ci_high', 'n_cells'])
 
 # %% ../nbs/10_evaluate.ipynb #24a7b059
