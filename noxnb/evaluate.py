@@ -106,7 +106,7 @@ def perturb_meteo(meteo:xr.Dataset, # hourly meteorology with `u`, `v` (m s-1), 
 def _timed(f):
     t0 = time.perf_counter(); out = f(); return out, time.perf_counter() - t0
 
-VARIANTS = ('no-prior', 'no-prior-column', 'prior-as-obs')  # network modes, see above
+VARIANTS = ('no-prior', 'no-prior-column', 'prior-as-obs', 'free-level')  # network modes, see above ('free-level': all inputs, `infer.predict(level='free')`)
 
 def _network_inputs(world, variant:str)->tuple:
     "(columns, prior, prior column, extra seconds) that a network gets in one of its modes (`VARIANTS` or '' for all inputs)."
@@ -114,7 +114,7 @@ def _network_inputs(world, variant:str)->tuple:
     if variant == 'no-prior': return world.obs, None, None, 0.
     if variant == 'no-prior-column': return world.obs, world.prior, None, 0.
     if variant == 'prior-as-obs': return world.obs.assign(no2_trop=pc.where(world.obs.valid)), world.prior, pc, t
-    if variant: raise NoxnbError(f"unknown network variant {variant!r}; choose one of {VARIANTS}")
+    if variant and variant != 'free-level': raise NoxnbError(f"unknown network variant {variant!r}; choose one of {VARIANTS}")
     return world.obs, world.prior, pc, (t if pc is not None else 0.)
 
 def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, emissions, prior, prior_column)
@@ -134,7 +134,7 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
         net, _, variant = m.partition(':')
         if net in runs:
             obs, prior, pc, extra = _network_inputs(world, variant)
-            est, s = _timed(lambda: infer.predict(runs[net], obs, met, prior, n_samples, prior_column=pc)); s += extra
+            est, s = _timed(lambda: infer.predict(runs[net], obs, met, prior, n_samples, prior_column=pc, level='free' if variant == 'free-level' else 'prior')); s += extra
         else:
             name, kw = baseline_settings(m, bcfg, ak, seed)
             est, s = _timed(lambda: baselines.infer_baseline(name, world.obs, met, world.prior, world.grid, daily=True, **kw))
@@ -358,29 +358,33 @@ def _lookup(scores:pd.DataFrame):
     v = v[~v.index.duplicated()]
     return lambda m, s, k, sub='all': float(v.get((m, s, k, sub), v.get((m, s, k, 'heavy'), np.nan)))
 
+def _network_targets(g, n:str, var:str)->list:
+    "The goals of one network `n` (a run name, optionally NAME:VARIANT): (target, goal, measured, test) rows."
+    gap = min(g(n, s, 'mse_skill', 'heavy') - g(var, s, 'mse_skill', 'heavy') for s in SCALES)
+    return [(f'{n}: recovered share of the domain level', '≥ 0.9', g(n, 'domain', 'recovered_share'), lambda x: x >= 0.9),
+            (f'{n}: daily domain total, mean abs. relative error', '≤ 0.05', g(n, 'national', 'mare'), lambda x: x <= 0.05),
+            (f'{n}: MSE skill at 0.25°, daily', '≥ 0.2', g(n, '0.25deg', 'mse_skill'), lambda x: x >= 0.2),
+            (f'{n}: MSE skill of province totals', '≥ 0.5', g(n, 'province', 'mse_skill'), lambda x: x >= 0.5),
+            (f'{n} − {var}: MSE skill, worst scale (same blocks)', '≥ 0', gap, lambda x: x >= 0),
+            (f'seconds per day, {var} / {n}', '≥ 1000', g(var, 'grid', 'seconds_per_day') / g(n, 'grid', 'seconds_per_day'), lambda x: x >= 1000),
+            (f'{n}: decline error (points)', '|x| ≤ 3', g(n, 'national', 'decline_error_points'), lambda x: abs(x) <= 3),
+            (f'{n}: recovered share of closed sources', '≥ 0.5', g(n, 'grid', 'followed_closed'), lambda x: x >= 0.5),
+            (f'{n}: recovered share of new sources', '≥ 0.5', g(n, 'grid', 'followed_new'), lambda x: x >= 0.5),
+            (f'{n}: lockdown depth error (points)', '|x| ≤ 10', g(n, 'domain', 'lockdown_depth_error_points'), lambda x: abs(x) <= 10),
+            (f'{n}: lockdown start error (days)', '|x| ≤ 3', g(n, 'domain', 'lockdown_start_error_days'), lambda x: abs(x) <= 3)]
+
 def target_table(scores:pd.DataFrame, # method, scale, metric, value[, subset] (one profile)
                  best:str, # the best network's run name
                  var:str='4dvar', # the 4D-Var variant the networks must match
+                 also:tuple=(), # further networks or modes (NAME:VARIANT) whose goals are measured after the best's
                 )->pd.DataFrame: # target, goal, measured, met
     "The quantitative goals of the prior-error experiment and of the networks, measured."
-    g = _lookup(scores)
-    gap = min(g(best, s, 'mse_skill', 'heavy') - g(var, s, 'mse_skill', 'heavy') for s in SCALES)
-    within = lambda lo, hi: (lambda x: lo <= x <= hi)
+    g, within = _lookup(scores), lambda lo, hi: (lambda x: lo <= x <= hi)
     rows = [('prior MSE skill, largest |value| over the scales', '= 0 by definition', max(abs(g('prior', s, 'mse_skill')) for s in SCALES), lambda x: x < 1e-9),
-            (f'{var}: recovered share of the domain level', '≥ 0.8', g(var, 'domain', 'recovered_share'), lambda x: x >= 0.8),
-            (f'{best}: recovered share of the domain level', '≥ 0.9', g(best, 'domain', 'recovered_share'), lambda x: x >= 0.9),
-            (f'{best}: daily domain total, mean abs. relative error', '≤ 0.05', g(best, 'national', 'mare'), lambda x: x <= 0.05),
-            (f'{best}: MSE skill at 0.25°, daily', '≥ 0.2', g(best, '0.25deg', 'mse_skill'), lambda x: x >= 0.2),
-            (f'{best}: MSE skill of province totals', '≥ 0.5', g(best, 'province', 'mse_skill'), lambda x: x >= 0.5),
-            (f'{best} − {var}: MSE skill, worst scale (same blocks)', '≥ 0', gap, lambda x: x >= 0),
-            (f'seconds per day, {var} / {best}', '≥ 1000', g(var, 'grid', 'seconds_per_day') / g(best, 'grid', 'seconds_per_day'), lambda x: x >= 1000),
-            (f'{best}: decline error (points)', '|x| ≤ 3', g(best, 'national', 'decline_error_points'), lambda x: abs(x) <= 3),
-            ('cvae: coverage of the 68 % intervals', '0.63–0.73', g('cvae', 'grid', 'coverage68'), within(0.63, 0.73)),
-            ('cvae: coverage of the 95 % intervals', '0.90–1.00', g('cvae', 'grid', 'coverage95'), within(0.90, 1.0)),
-            (f'{best}: recovered share of closed sources', '≥ 0.5', g(best, 'grid', 'followed_closed'), lambda x: x >= 0.5),
-            (f'{best}: recovered share of new sources', '≥ 0.5', g(best, 'grid', 'followed_new'), lambda x: x >= 0.5),
-            (f'{best}: lockdown depth error (points)', '|x| ≤ 10', g(best, 'domain', 'lockdown_depth_error_points'), lambda x: abs(x) <= 10),
-            (f'{best}: lockdown start error (days)', '|x| ≤ 3', g(best, 'domain', 'lockdown_start_error_days'), lambda x: abs(x) <= 3)]
+            (f'{var}: recovered share of the domain level', '≥ 0.8', g(var, 'domain', 'recovered_share'), lambda x: x >= 0.8)]
+    for n in (best, *also): rows += _network_targets(g, n, var)
+    rows += [('cvae: coverage of the 68 % intervals', '0.63–0.73', g('cvae', 'grid', 'coverage68'), within(0.63, 0.73)),
+             ('cvae: coverage of the 95 % intervals', '0.90–1.00', g('cvae', 'grid', 'coverage95'), within(0.90, 1.0))]
     return pd.DataFrame([dict(target=t, goal=goal, measured=x, met=bool(np.isfinite(x) and ok(x))) for t, goal, x, ok in rows])
 
 def findings(scores:pd.DataFrame, # method, scale, metric, value, ci_low, ci_high[, subset]

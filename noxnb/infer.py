@@ -18,7 +18,7 @@ from .models import predict_emissions
 from .train import load_checkpoint, model_from_meta, open_split, rng_state, set_rng_state
 
 # %% auto #0
-__all__ = ['INFER_METEO', 'PLAUSIBLE', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'predict',
+__all__ = ['INFER_METEO', 'PLAUSIBLE', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'free_level', 'predict',
            'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model',
            'default_prior', 'infer_cli', 'spread_factor', 'spread_calibration', 'calibrate_spread', 'score_split',
            'error_scores', 'prior_scores']
@@ -91,6 +91,15 @@ def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, l
         if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
     return dataset._on_grid(meteo, lat, lon)
 
+# %% ../nbs/08b_infer.ipynb #5b017cda
+def free_level(anchored:np.ndarray, # emissions inferred with the prior (time, lat, lon), any units per area
+               free:np.ndarray, # emissions of the same model without a prior (time, lat, lon), same units
+               area:np.ndarray, # cell areas (lat, lon) (m2)
+              )->np.ndarray: # factor (time, 1, 1) (1) that scales `anchored` to the total of `free`, day by day
+    "Scale factor ΣF·A / ΣE·A per day: the pattern of the prior-anchored map, the level of the prior-free one."
+    tot = lambda a: (np.asarray(a, float) * area).sum((-2, -1), keepdims=True)
+    return tot(free) / np.maximum(tot(anchored), 1e-300)
+
 # %% ../nbs/08b_infer.ipynb #6df4ec53
 def predict(run_dir:str|Path, # run folder written by `fit`
             columns:xr.Dataset, # daily composite: no2_trop (mol m-2), valid; dims (time, lat, lon), any grid
@@ -99,6 +108,7 @@ def predict(run_dir:str|Path, # run folder written by `fit`
             n_samples:int=16, # CVAE ensemble size
             device:str|None=None, # torch device (CUDA when present)
             prior_column:xr.DataArray|str|None=None, # the prior's column at the overpass (time, lat, lon) (mol m-2); 'simulate': run the CTM on the prior with `meteo` (hourly, ctm.METEO_VARS); None: missing
+            level:str='prior', # 'prior': the model's output; 'free': that map scaled, day by day, to the total of a second pass without the prior (`free_level`)
            )->xr.Dataset: # emissions (time, lat, lon) (mol m-2 s-1)
     "Daily emissions (and, for the CVAE, emissions_sigma) in mol m-2 s-1 on the grid of `columns`."
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
@@ -113,10 +123,17 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column, hour)
     x = dataset.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column)
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
+    if level != 'prior': e, s = _with_free_level(level, e, s, model, dataset.make_inputs(cols, met, None, meta['norm'], hour), meta, n_samples, dev, cols)
     s = None if s is None else s * meta.get('sigma_scale', 1.)  # calibrated on the validation months
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
+
+def _with_free_level(level, e, s, model, x_free, meta, n_samples, dev, cols):
+    "(e, s) scaled to the daily totals of the model's prior-free pass on `x_free` (`level` = 'free')."
+    if level != 'free': raise NoxnbError(f"level must be 'prior' or 'free', not {level!r}")
+    k = free_level(e, _predict_tensor(model, x_free, meta['norm'], n_samples, dev)[0], _grid_of(cols).cell_area())
+    return e * k, (None if s is None else s * k)
 
 def _simulated_prior_column(prior, met, cols, how, local_hour=13.5):
     "The prior's column on the grid of `cols`, simulated with the CTM from hourly `met` (`how` = 'simulate')."
@@ -221,6 +238,7 @@ def _infer_parser():
     p.add_argument('--simulate-prior', action='store_true', help="models: run the CTM on the prior with the (hourly ERA5) meteorology to give the model the prior's own column; without it that channel is missing")
     p.add_argument('--method', choices=['flux-divergence', 'mass-balance', '4dvar'], help='a classical baseline instead of a model')
     p.add_argument('--time-mean', action='store_true', help='baselines: one map for all days (fluxes averaged before the divergence) instead of daily maps')
+    p.add_argument('--level', choices=['prior', 'free'], default='prior', help="models: 'free' scales the map to the daily total of a second, prior-free pass (the prior's pattern, the columns' level)")
     p.add_argument('--samples', type=int, default=16, help='CVAE ensemble size')
     p.add_argument('--device'); p.add_argument('--out', required=True, help='output netCDF')
     return p
@@ -249,7 +267,8 @@ def _infer(a, cols, met, prior):
         res = baselines.infer_baseline(a.method, cols, meteo_on_columns(met, cols, ', '.join(a.meteo)), prior, daily=not a.time_mean)
         return (res.to_dataset(name='emissions') if isinstance(res, xr.DataArray) else res).assign_attrs(method=a.method)
     pc = 'simulate' if a.simulate_prior and prior is not None else None
-    return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device, prior_column=pc)
+    return predict(a.model or best_model_path(a.profile), cols, met, prior, a.samples, a.device, prior_column=pc,
+                   level=a.level if prior is not None else 'prior')
 
 # %% ../nbs/08b_infer.ipynb #d7fb9eba
 def spread_factor(mean:np.ndarray, # predictive means (any units)
