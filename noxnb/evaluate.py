@@ -152,20 +152,29 @@ def cached(path:str|Path, # result file (netCDF)
     with xr.open_dataset(path, engine='h5netcdf') as ds: return ds.load()
 
 # %% ../nbs/10_evaluate.ipynb #ab82c255
+def _missing(job:dict)->list:
+    "The methods of a block that its file does not hold yet (all of them when there is no file)."
+    p = Path(job['path'])
+    if not p.exists(): return list(job['methods'])
+    with xr.open_dataset(p, engine='h5netcdf') as ds: return [m for m in job['methods'] if m not in ds]
+
 def _block(job:dict)->str:
-    "Compute and write one block of `cached_blocks` (in a worker process: one torch thread); returns its path."
+    "Compute one block of `cached_blocks`, or only the methods its file lacks, and write it (in a worker process: one torch thread); returns its path."
     if job.get('threads'): torch.set_num_threads(job['threads'])
-    seed_everything(zlib.crc32(f"{job['infer'].get('seed', 0)}:{Path(job['path']).name}".encode()))  # the CVAE's draws: the same in any process, in any order
-    make = lambda: infer_all(job.get('simulate', dataset.simulate_world)(job['task'], job['conf'], draws=job.get('draws'), n_days=job.get('n_days')),
-                             job['methods'], **job['infer'])
-    cached(job['path'], make); return str(job['path'])
+    p, todo = Path(job['path']), _missing(job)
+    if p.exists() and not todo: return str(p)
+    seed_everything(zlib.crc32(f"{job['infer'].get('seed', 0)}:{p.name}".encode()))  # the CVAE's draws: the same in any process, in any order
+    new = infer_all(job.get('simulate', dataset.simulate_world)(job['task'], job['conf'], draws=job.get('draws'), n_days=job.get('n_days')), todo, **job['infer'])
+    if p.exists():   # a method added to the evaluation: the block's other methods are kept, not recomputed
+        with xr.open_dataset(p, engine='h5netcdf') as old: new = old.load().assign({k: new[k] for k in new.data_vars if k not in old})
+    p.parent.mkdir(parents=True, exist_ok=True); to_netcdf_atomic(new, p); return str(p)
 
 def cached_blocks(jobs:list, # block dicts: path, task, conf, methods, infer (and optional draws, n_days)
                   workers:int=1, # processes computing missing blocks side by side; 1: one after another in this process
                   desc:str='evaluate', # progress-bar label
                  )->list: # the blocks' Datasets, in the order of `jobs`
-    "Every block's result, read from its file; missing ones are computed first (atomically written, so a kill loses only blocks in flight)."
-    todo = [j for j in jobs if not Path(j['path']).exists()]
+    "Every block's result, read from its file; missing blocks, and methods missing from a block, are computed first (atomically written, so a kill loses only blocks in flight)."
+    todo = [j for j in jobs if not Path(j['path']).exists() or _missing(j)]
     if workers > 1 and len(todo) > 1:
         with concurrent.futures.ProcessPoolExecutor(min(workers, len(todo)), mp_context=multiprocessing.get_context('spawn')) as ex:
             from noxnb.evaluate import _block as work   # the package's function (a notebook's __main__ cannot be pickled to a spawned process)
