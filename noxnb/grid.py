@@ -274,7 +274,7 @@ def draw_provinces(ax, # matplotlib or cartopy axis
     "Province outlines (simplified to 0.02°) in lon/lat, as one line collection (one `ax.plot` per ring took 3 s per axis for 1,735 rings)."
     from matplotlib.collections import LineCollection
     kw = {'transform': __import__('cartopy.crs').crs.PlateCarree()} if hasattr(ax, 'projection') else {}
-    return ax.add_collection(LineCollection(province_rings(), colors='0.3', linewidths=linewidth, **kw))
+    return ax.add_collection(LineCollection(province_rings(), colors='0.3', linewidths=linewidth, zorder=3, **kw))
 
 # %% ../nbs/01_grid.ipynb #02692c6b
 def plot_map(da:xr.DataArray, # 2-D field (lat, lon) with a `units` attribute
