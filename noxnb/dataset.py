@@ -16,12 +16,13 @@ from .grid import Grid, get_grid, regrid_conservative, plot_map
 
 # %% auto #0
 __all__ = ['INPUT_CHANNELS', 'DERIVED_CHANNELS', 'STORED_CHANNELS', 'TARGET', 'SPLITS', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS',
-           'NOISE_FREE', 'overpass_hours', 'at_overpass', 'daily_mean', 'doy_features', 'overpass_sza', 'input_fields',
-           'transform_channel', 'innovation', 'normalise', 'normalised_value', 'denormalise', 'norm_stats',
-           'make_inputs', 'assign_splits', 'month_list', 'task_days', 'task_seed', 'truth_seed', 'dataset_config',
-           'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'overpass_out_hours',
-           'overpass_column', 'prior_column', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk',
-           'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
+           'PREVIOUS_CHANNELS', 'NOISE_FREE', 'overpass_hours', 'at_overpass', 'daily_mean', 'doy_features',
+           'overpass_sza', 'input_fields', 'transform_channel', 'innovation', 'normalise', 'normalised_value',
+           'denormalise', 'norm_stats', 'make_inputs', 'previous_channels', 'previous_index', 'stack_previous',
+           'assign_splits', 'month_list', 'task_days', 'task_seed', 'truth_seed', 'dataset_config', 'config_hash',
+           'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'overpass_out_hours', 'overpass_column',
+           'prior_column', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk', 'run_task',
+           'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'sza', 'cloud_fraction', 'prior', 'prior_no2', 'innovation',
@@ -233,6 +234,35 @@ def make_inputs(columns_ds:xr.Dataset, # daily composite: no2_trop (mol m-2), va
     "Model inputs for inference on any grid, built exactly as for the training set (`input_fields` + `normalise`)."
     if not isinstance(norm, dict): norm = json.loads(Path(norm).read_text())
     return torch.from_numpy(normalise(input_fields(columns_ds, meteo_ds, prior_ds, local_hour, prior_column), norm))
+
+# %% ../nbs/06_dataset.ipynb #b7cd5cbc
+PREVIOUS_CHANNELS = ('no2_trop', 'valid', 'u', 'v')  # channels of each previous day appended after INPUT_CHANNELS (`stack_previous`)
+
+def previous_channels(days:int, # previous days stacked (d); 0: none
+                     )->list: # names: 'no2_trop_d1' is the column of the day before, 'u_d2' the wind two days before
+    "Names of the channels `stack_previous` appends: PREVIOUS_CHANNELS of day −1, then of day −2, …"
+    return [f'{k}_d{j}' for j in range(1, days + 1) for k in PREVIOUS_CHANNELS]
+
+def previous_index(times:np.ndarray, # sample days (datetime64), any order
+                   groups:np.ndarray|None=None, # world of each sample (int ≥ 0); None: one series
+                   days:int=1, # previous days looked up (d)
+                  )->np.ndarray: # (N, days) int: column j−1 holds the sample of the same group exactly j days earlier, −1 where none
+    "For every sample, the index of the same world's sample 1, 2, … `days` days before it."
+    d = np.asarray(times, 'datetime64[D]').astype('int64')
+    key = (np.zeros_like(d) if groups is None else np.asarray(groups, 'int64')) * 10**7 + d  # |days since 1970| < 10**7
+    order = np.argsort(key, kind='stable')
+    want = key[:, None] - np.arange(1, days + 1)[None]
+    pos = np.clip(np.searchsorted(key[order], want), 0, len(key) - 1)
+    return np.where(key[order][pos] == want, order[pos], -1)
+
+def stack_previous(x:np.ndarray, # (N, C, H, W) normalised inputs, channels in the order of `channels`
+                   prev:np.ndarray, # (N, days) sample indices into x from `previous_index`, −1: none
+                   channels:list|tuple=INPUT_CHANNELS, # names of x's channels
+                  )->np.ndarray: # (N, C + days·len(PREVIOUS_CHANNELS), H, W); a missing day is 0 (missing, as `normalise` writes it)
+    "Every sample's inputs followed by the columns, masks and winds of its previous days."
+    ci = [list(channels).index(k) for k in PREVIOUS_CHANNELS]
+    has = lambda j: (prev[:, j] >= 0)[:, None, None, None]
+    return np.concatenate([x, *[np.where(has(j), x[prev[:, j]][:, ci], 0) for j in range(prev.shape[1])]], 1).astype(x.dtype, copy=False)
 
 # %% ../nbs/06_dataset.ipynb #84b09910
 def assign_splits(times:np.ndarray, # sample days (datetime64)
@@ -577,7 +607,8 @@ class PatchDataset(torch.utils.data.Dataset):
                  split:str, # 'train' | 'val' | 'test'
                  patch:int|None=None, # patch size (cells); None: whole maps
                  seed:int=0, # seed of the patch positions (with the epoch and the sample index)
-                 max_in_memory:float=2e9): # (bytes) the split is loaded into memory (normalised once) when smaller
+                 max_in_memory:float=2e9, # (bytes) the split is loaded into memory (normalised once) when smaller
+                 prev_days:int=0): # (d) previous days' columns and winds appended to the inputs (`stack_previous`)
         if split not in SPLITS: raise NoxnbError(f"split must be one of {SPLITS}, got {split!r}")
         self.path = None if isinstance(path_or_ds, xr.Dataset) else Path(path_or_ds)
         ds = _open_samples(self.path) if self.path else path_or_ds
@@ -589,6 +620,8 @@ class PatchDataset(torch.utils.data.Dataset):
         small = self.path is None or ds.nbytes * len(self.index) / ds.sizes['sample'] < max_in_memory
         self._ds, self._lazy = None, not small
         self._arrays = _split_arrays(ds.isel(sample=self.index).load(), self.norm) if small else None
+        w = ds.world.values[self.index] if 'world' in ds.coords else None
+        self.prev = previous_index(ds.time.values[self.index], w, prev_days)  # (n, prev_days), indices within the split
 
     def __len__(self): return len(self.index)
 
@@ -614,12 +647,14 @@ def _data(self)->xr.Dataset:
 @patch_to(PatchDataset)
 def __getitem__(self, i:int, # sample index within the split
                )->dict:
-    "Sample `i` on its patch: normalised inputs, target and prior in target-scale units, observed-column mask."
+    "Sample `i` on its patch: normalised inputs (then its previous days'), target and prior in target-scale units, observed-column mask."
     ly, lx = _patch_window(self.shape, self.patch, np.random.default_rng([self.seed, self.epoch, i]))
+    rows = np.r_[i, np.where(self.prev[i] >= 0, self.prev[i], i)]  # the sample, then its previous days (itself where none)
     if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
-        return {n: torch.from_numpy(np.ascontiguousarray(a[i, :, ly, lx])) for n, a in self._arrays.items()}
-    s = self._data().isel(sample=[self.index[i]], lat=ly, lon=lx).load()
-    return {n: torch.from_numpy(a[0]) for n, a in _split_arrays(s, self.norm).items()}
+        a = {n: v[rows][:, :, ly, lx] for n, v in self._arrays.items()}
+    else: a = _split_arrays(self._data().isel(sample=self.index[rows], lat=ly, lon=lx).load(), self.norm)
+    a['x'] = stack_previous(a['x'], np.where(self.prev[i] >= 0, np.arange(1, len(rows)), -1)[None].repeat(len(rows), 0))
+    return {n: torch.from_numpy(np.ascontiguousarray(v[0])) for n, v in a.items()}
 
 # %% ../nbs/06_dataset.ipynb #824b8e5f
 def simulate_cli(argv:list|None=None, # command-line arguments after `simulate` (None: sys.argv)

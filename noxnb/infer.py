@@ -121,13 +121,18 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     met = meteo_on_columns(meteo, cols)
     hour = meta.get('local_hour', 13.5)  # the training set's overpass time (run.json; runs written before it was recorded: 13.5)
     if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column, hour)
-    x = dataset.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column)
+    x = _model_inputs(cols, met, prior, meta, hour, prior_column)
     e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
-    if level != 'prior': e, s = _with_free_level(level, e, s, model, dataset.make_inputs(cols, met, None, meta['norm'], hour), meta, n_samples, dev, cols)
+    if level != 'prior': e, s = _with_free_level(level, e, s, model, _model_inputs(cols, met, None, meta, hour), meta, n_samples, dev, cols)
     s = None if s is None else s * meta.get('sigma_scale', 1.)  # calibrated on the validation months
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
+
+def _model_inputs(cols, met, prior, meta, hour, prior_column=None)->torch.Tensor:
+    "A run's inputs: `dataset.make_inputs` for each day, then the days before it in the same series (run.json `prev_days`)."
+    x, k = dataset.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column), meta['cfg'].get('prev_days', 0)
+    return torch.from_numpy(dataset.stack_previous(x.numpy(), dataset.previous_index(cols.time.values, days=k))) if k else x
 
 def _with_free_level(level, e, s, model, x_free, meta, n_samples, dev, cols):
     "(e, s) scaled to the daily totals of the model's prior-free pass on `x_free` (`level` = 'free')."
@@ -301,7 +306,7 @@ def calibrate_spread(run_dir:str|Path, # run folder written by `fit`
     "Fit `spread_calibration` on a split (whole maps, every cell) and record it as `sigma_scale` in run.json."
     model, meta = load_run(run_dir)
     t, p, s = [], [], []
-    for b in DataLoader(open_split(data_dir, split), 8):
+    for b in DataLoader(open_split(data_dir, split, prev_days=meta['cfg'].get('prev_days', 0)), 8):
         m, sd = predict_emissions(model, b['x'], b['prior'], n_samples)
         if sd is None: return None
         t.append(b['y']); p.append(m); s.append(sd)
@@ -316,7 +321,7 @@ def score_split(run_dir:str|Path, # run folder written by `fit`
                 n_samples:int=16): # CVAE ensemble size
     "Scores of a trained model on all samples of a split (whole maps)."
     model, meta = load_run(run_dir)
-    ds = open_split(data_dir, split)
+    ds = open_split(data_dir, split, prev_days=meta['cfg'].get('prev_days', 0))
     t, p, s = [], [], []
     for b in DataLoader(ds, 8):
         m, sd = predict_emissions(model, b['x'], b['prior'], n_samples)

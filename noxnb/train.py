@@ -30,6 +30,7 @@ TRAIN_DEFAULTS = dict(
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
     prior_dropout=0., column_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free shares; loss terms (see batch_loss)
+    prev_days=0,  # previous days' columns and winds among the inputs (06: stack_previous)
     device=None, resume=True, replace_stale=False, max_batches=None, threads=None, model_processes=1)
 
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
@@ -138,12 +139,13 @@ def open_split(data_dir, # built dataset folder
                split:str, # 'train', 'val' or 'test'
                patch:int|None=None, # patch size (cells) or None for whole maps
                seed:int=0, # seed of the patch positions
-               max_in_memory:float=2e9): # bytes: smaller .nc files are opened here and handed over in memory
+               max_in_memory:float=2e9, # bytes: smaller .nc files are opened here and handed over in memory
+               prev_days:int=0): # (d) previous days stacked onto the inputs (`dataset.stack_previous`)
     "`dataset.PatchDataset` of one split. A small .nc file is opened with h5netcdf: with the netCDF4 engine, garbage-collecting one of two open handles on a file made the next open segfault (xarray 2026.9, netCDF4 1.7.5)."
     p = samples_path(data_dir)
     if p.suffix == '.nc' and p.stat().st_size < max_in_memory:
-        with xr.open_dataset(p, engine='h5netcdf') as ds: return dataset.PatchDataset(ds.load(), split, patch, seed)
-    return dataset.PatchDataset(p, split, patch, seed)
+        with xr.open_dataset(p, engine='h5netcdf') as ds: return dataset.PatchDataset(ds.load(), split, patch, seed, prev_days=prev_days)
+    return dataset.PatchDataset(p, split, patch, seed, prev_days=prev_days)
 
 def make_loader(data_dir, # the dataset folder, a path
                 split:str, # 'train' | 'val' | 'test'
@@ -153,7 +155,7 @@ def make_loader(data_dir, # the dataset folder, a path
                 train:bool=True, # True: random patches, shuffled; False: whole maps
                ):
     "DataLoader of one split: random patches (train) or whole maps (validation), sharded over `world` processes."
-    ds = open_split(data_dir, split, cfg['patch'] if train else None, cfg['seed'])
+    ds = open_split(data_dir, split, cfg['patch'] if train else None, cfg['seed'], prev_days=cfg['prev_days'])
     sampler = DistributedSampler(ds, world, rank, shuffle=train, seed=cfg['seed'], drop_last=train and world > 1)
     return DataLoader(ds, cfg['batch_size'], sampler=sampler, num_workers=cfg['num_workers'],
                       persistent_workers=cfg['num_workers'] > 0)
@@ -282,7 +284,8 @@ def run_meta(model_name:str, # one of `MODEL_NAMES`
     with xr.open_dataset(p, engine='zarr' if p.suffix == '.zarr' else 'h5netcdf') as ds:  # netcdf4: see _open_nc
         norm, lat, lon, hour = json.loads(ds.attrs['norm']), ds.lat.values, ds.lon.values, float(ds.attrs.get('local_hour', 13.5))
     res = float(np.median(np.diff(lat))) if len(lat) > 1 else float(np.median(np.diff(lon)))
-    return dict(model=model_name, in_channels=len(norm['channels']), channels=norm['channels'], norm=norm,
+    ch = [*norm['channels'], *dataset.previous_channels(cfg['prev_days'])]
+    return dict(model=model_name, in_channels=len(ch), channels=ch, norm=norm,
                 res_deg=res, local_hour=hour, data=str(Path(data_dir).resolve()), cfg=cfg)  # local_hour: overpass local solar time (h) of the training set
 
 def model_from_meta(meta:dict): # from run.json
@@ -302,12 +305,12 @@ def _broadcast(obj, world):
     if world == 1: return obj
     box = [obj]; dist.broadcast_object_list(box, 0); return box[0]
 
-_ARCH = ('width', 'depth', 'latent', 'head')
+_ARCH = ('width', 'depth', 'latent', 'head', 'prev_days')
 
 def _stale(old:dict, meta:dict):
     "Why a run folder whose run.json is `old` cannot be resumed as `meta` (another model, architecture or dataset), else None."
-    if old['model'] != meta['model'] or any(old['cfg'][k] != meta['cfg'][k] for k in _ARCH):
-        return f"holds a {old['model']} run with {({k: old['cfg'][k] for k in _ARCH})}"
+    if old['model'] != meta['model'] or any(old['cfg'].get(k, TRAIN_DEFAULTS[k]) != meta['cfg'][k] for k in _ARCH):
+        return f"holds a {old['model']} run with {({k: old['cfg'].get(k, TRAIN_DEFAULTS[k]) for k in _ARCH})}"
     if old['norm'] != meta['norm']: return f"holds a run trained on another dataset ({old['data']})"
 
 def _start(model_name, data_dir, out:Path, cfg, rank):
@@ -411,7 +414,7 @@ def _train_parser():
     p.add_argument('--out', required=True, help='run folder (created; resumed when it holds last.pt)')
     p.add_argument('--profile', default='quick', help='profile whose [models]/[train] tables are used')
     for k, t in dict(epochs=int, batch_size=int, lr=float, width=int, depth=int, patch=int, seed=int, patience=int,
-                     threads=int, max_batches=int, beta=float).items():
+                     threads=int, max_batches=int, beta=float, prev_days=int).items():
         p.add_argument('--' + k.replace('_', '-'), type=t, dest=k)
     p.add_argument('--device', help="'cpu', 'cuda' (default: CUDA when present)")
     p.add_argument('--no-resume', dest='resume', action='store_const', const=False)
