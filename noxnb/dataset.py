@@ -651,7 +651,7 @@ def __getitem__(self, i:int, # sample index within the split
     ly, lx = _patch_window(self.shape, self.patch, np.random.default_rng([self.seed, self.epoch, i]))
     rows = np.r_[i, np.where(self.prev[i] >= 0, self.prev[i], i)]  # the sample, then its previous days (itself where none)
     if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
-        a = {n: v[rows][:, :, ly, lx] for n, v in self._arrays.items()}
+        a = {n: v[rows if n == 'x' else rows[:1], :, ly, lx] for n, v in self._arrays.items()}  # only the patch is copied
     else: a = _split_arrays(self._data().isel(sample=self.index[rows], lat=ly, lon=lx).load(), self.norm)
     a['x'] = stack_previous(a['x'], np.where(self.prev[i] >= 0, np.arange(1, len(rows)), -1)[None].repeat(len(rows), 0))
     return {n: torch.from_numpy(np.ascontiguousarray(v[0])) for n, v in a.items()}

@@ -24,16 +24,24 @@ __all__ = ['INFER_METEO', 'PLAUSIBLE', 'load_run', 'model_grid', 'regrid_columns
            'error_scores', 'prior_scores']
 
 # %% ../nbs/08b_infer.ipynb #8a776b7b
+_RUNS = {}  # (run folder, checkpoint, device) → (file stamps, model): a run is read from disk once per process
+
+def _stamp(*paths:Path)->tuple: return tuple((p.stat().st_mtime_ns, p.stat().st_size) if p.exists() else None for p in paths)
+
 def load_run(run_dir:str|Path, # run folder written by `fit`
              which:str='best', # checkpoint: 'best' or 'last'
              device:str|None='cpu'): # torch device
-    "(model in eval mode, run metadata) of a trained run."
+    "(model in eval mode, run metadata) of a trained run; its weights are read once per process while its files are unchanged."
     run = Path(run_dir)
     if not (run / 'run.json').exists(): raise NoxnbError(f"{run}: not a training run (no run.json); train one with `noxnb train`")
     meta = json.loads((run / 'run.json').read_text())
-    model, rng = model_from_meta(meta), rng_state()
-    load_checkpoint(run / f'{which}.pt', model); set_rng_state(rng)  # loading must not disturb the caller's RNGs
-    return model.to(device or 'cpu').eval(), meta
+    key, stamp = (str(run.resolve()), which, str(device or 'cpu')), _stamp(run / 'run.json', run / f'{which}.pt')
+    if _RUNS.get(key, (None,))[0] != stamp:
+        rng = rng_state(); model = model_from_meta(meta)  # the RNG state before the initialisation draws
+        load_checkpoint(run / f'{which}.pt', model); set_rng_state(rng)  # loading must not disturb the caller's RNGs
+        if len(_RUNS) >= 16: _RUNS.clear()
+        _RUNS[key] = stamp, model.to(device or 'cpu').eval()
+    return _RUNS[key][1], meta
 
 # %% ../nbs/08b_infer.ipynb #bee2d99d
 def _grid_of(ds): return Grid.from_coords(np.asarray(ds.lat.values), np.asarray(ds.lon.values))

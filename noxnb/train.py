@@ -31,13 +31,22 @@ TRAIN_DEFAULTS = dict(
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
     prior_dropout=0., column_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free shares; loss terms (see batch_loss)
     prev_days=0,  # previous days' columns and winds among the inputs (06: stack_previous)
+    per_model={},  # model name → settings that replace the ones above for that model only, e.g. {'unet': {'epochs': 50}}
     device=None, resume=True, replace_stale=False, max_batches=None, threads=None, model_processes=1)
 
+def _per_model(out:dict, model:str|None)->dict:
+    "`out` with the settings of `out['per_model'][model]` applied (and then emptied); unknown names are an error."
+    pm = out['per_model']
+    bad = sorted(set(pm) - set(MODEL_NAMES)) + sorted({k for v in pm.values() for k in v} - (set(TRAIN_DEFAULTS) - {'per_model'}))
+    if bad: raise NoxnbError(f"per_model: unknown models or settings {bad}; models: {MODEL_NAMES}")
+    return out if model is None else {**out, **pm.get(model, {}), 'per_model': {}}
+
 def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict, or None for the defaults
+                 model:str|None=None, # a model name: its `per_model` settings are applied (before `overrides`)
                  **overrides): # settings that win over both (None values are ignored)
     "The full training configuration as a dict; unknown keys, or a prior dropout for a head that needs a prior, are an error."
     if cfg is not None and hasattr(cfg, 'section'): cfg = {**cfg.section('models'), **cfg.section('train')}
-    out = {**TRAIN_DEFAULTS, **(cfg or {}), **{k: v for k, v in overrides.items() if v is not None}}
+    out = {**_per_model({**TRAIN_DEFAULTS, **(cfg or {})}, model), **{k: v for k, v in overrides.items() if v is not None}}
     unknown = sorted(set(out) - set(TRAIN_DEFAULTS))
     if unknown: raise NoxnbError(f"unknown training settings {unknown}; known: {sorted(TRAIN_DEFAULTS)}")
     if out['prior_dropout'] > 0 and out['head'] == 'prior-ratio':
@@ -347,7 +356,7 @@ def fit(model_name:str, # 'smaat-unet', 'unet' or 'cvae'
         progress:bool=True, # tqdm progress bars (rank 0)
         callback=None): # called as callback(epoch, step) after every optimiser step
     "Train a model with validation, early stopping on the validation skill, checkpoints and exact resume; returns a summary dict."
-    cfg, out = train_config(cfg), Path(out_dir)
+    cfg, out = train_config(cfg, model_name), Path(out_dir)
     if cfg['threads']: torch.set_num_threads(cfg['threads'])
     rank, world, device = setup_distributed(cfg['device'])
     seed_everything(cfg['seed']); meta = _start(model_name, data_dir, out, cfg, rank)
@@ -431,7 +440,7 @@ def train_cli(argv:list|None=None): # command-line arguments (default sys.argv[1
     from noxnb.core import check_output
     try:
         check_output(out, [data], folder=True)
-        summary = fit(name, data, out, train_config(get_profile(prof), **a), progress=not quiet)
+        summary = fit(name, data, out, train_config(get_profile(prof), name, **a), progress=not quiet)
     except NoxnbError as e:
         print(f'noxnb train: error: {e}', file=sys.stderr); return e.exit_code
     if int(os.environ.get('RANK', 0)) == 0: print(json.dumps(summary))
