@@ -1,4 +1,4 @@
-"""Benchmark: exact area-weighted oversampling of one full synthetic TROPOMI orbit (noxnb.satellite.oversample).
+"""Benchmark: exact area-weighted oversampling of one full synthetic TROPOMI orbit (noxnb.pixels.oversample).
 
 One orbit of 4,000 scanlines x 450 ground pixels (5.5 km along track, 3.5 km across at nadir, 2,600 km swath; 22,000 km
 of track from about 81S over the equator to 81N and beyond the turning point) is gridded onto 0.05 and 0.25 degree grids
@@ -12,16 +12,16 @@ import argparse, json, os, time
 import numpy as np
 import shapely
 from noxnb.grid import Grid
-from noxnb import satellite as sat
+from noxnb import pixels, satellite as sat, tropomi
 
 
 def synthetic_orbit(n_scan, seed=0):
     "Full-orbit geometry with a random column (mol m-2) and precision (mol m-2)."
-    geo = sat.orbit_geometry(n_scan, 450, 0., 0.)  # centred on 0E so that the swath does not cross the date line
+    geo = pixels.orbit_geometry(n_scan, 450, 0., 0.)  # centred on 0E so that the swath does not cross the date line
     rng = np.random.default_rng(seed)
     col = 5e-5 * rng.lognormal(0, 1, geo.latitude.shape)
-    geo[sat.COL] = (('scanline', 'ground_pixel'), col)
-    geo[sat.PREC] = (('scanline', 'ground_pixel'), np.sqrt(sat.NOISE_FLOOR ** 2 + (0.2 * col) ** 2))
+    geo[tropomi.COL] = (('scanline', 'ground_pixel'), col)
+    geo[tropomi.PREC] = (('scanline', 'ground_pixel'), np.sqrt(sat.NOISE_FLOOR ** 2 + (0.2 * col) ** 2))
     return geo
 
 
@@ -51,7 +51,7 @@ def reference_overlaps(lat_b, lon_b, grid):
 def compare(sample_lat, sample_lon, grid, engine):
     "Max relative difference of overlap fractions (reference > 1e-9) and max absolute difference, plus reference speed."
     t0 = time.perf_counter(); ref = reference_overlaps(sample_lat, sample_lon, grid); t_ref = time.perf_counter() - t0
-    pix, cell, a = sat.pixel_overlaps(sample_lat, sample_lon, grid, engine)
+    pix, cell, a = pixels.pixel_overlaps(sample_lat, sample_lon, grid, engine)
     ours = {(int(p), int(c)): v for p, c, v in zip(pix, cell, a)}
     keys = set(ref) | set(ours)
     diff = np.array([abs(ours.get(k, 0.) - ref.get(k, 0.)) for k in keys])
@@ -68,19 +68,19 @@ def main(argv=None):
     a = ap.parse_args(argv)
     geo = synthetic_orbit(a.scanlines)
     n = geo.latitude.size
-    sat.oversample(geo.isel(scanline=slice(0, 2)), covering_grid(geo, 0.25), engine=a.engine)  # compile / warm up
-    res = {'n_pixels': n, 'engine': a.engine or ('numba' if sat.numba else 'numpy'), 'cpu_count': os.cpu_count()}
+    pixels.oversample(geo.isel(scanline=slice(0, 2)), covering_grid(geo, 0.25), engine=a.engine)  # compile / warm up
+    res = {'n_pixels': n, 'engine': a.engine or ('numba' if pixels.numba else 'numpy'), 'cpu_count': os.cpu_count()}
     total = 0.
     for r in (0.05, 0.25):
         g = covering_grid(geo, r)
         times = []
         for _ in range(a.repeat):
-            t0 = time.perf_counter(); out = sat.oversample(geo, g, engine=a.engine); times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter(); out = pixels.oversample(geo, g, engine=a.engine); times.append(time.perf_counter() - t0)
         dt = min(times)  # best of `repeat`: the machine is shared, slower runs measure the other jobs
         total += dt
         res[f'seconds_{r}'], res[f'seconds_all_{r}'], res[f'pixels_per_s_{r}'] = round(dt, 3), [round(t, 3) for t in times], round(n / dt)
         res[f'grid_cells_{r}'], res[f'observed_cells_{r}'] = int(np.prod(g.shape)), int((out.weight > 0).sum())
-        res['n_pixels_in_grid'] = int(len(np.unique(sat.pixel_overlaps(geo.latitude_bounds.values, geo.longitude_bounds.values, g)[0])))
+        res['n_pixels_in_grid'] = int(len(np.unique(pixels.pixel_overlaps(geo.latitude_bounds.values, geo.longitude_bounds.values, g)[0])))
         print(f'{r} deg grid {g.shape}: {n} pixels in {dt:.2f} s (best of {a.repeat}) = {n / dt / 1e6:.2f} M pixels/s', flush=True)
     rng = np.random.default_rng(1)
     lo4 = geo.longitude_bounds.values.reshape(-1, 4)

@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from .core import (NoxnbError, NoxnbFailure, check_output, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, save_figure)
 from .grid import DOMAINS, Grid, get_grid
-from . import baselines, dataset, inventory, meteo, satellite
+from . import baselines, dataset, inventory, meteo, pixels, tropomi
 
 # %% auto #0
 __all__ = ['CDSE_CATALOGUE', 'CDSE_DOWNLOAD', 'CDSE_TOKEN_URL', 'CDS_URL', 'ERA5_SINGLE', 'ERA5_PRESSURE', 'ERA5_LEVELS',
@@ -615,9 +615,9 @@ def matimba_fields(rc:dict, # the profile's `real` section
                   ) -> xr.Dataset:
     "Oversampled NO2 column `no2_trop` (mol m-2), `weight` and ERA5 PBL wind `u`, `v` (m s-1), `pblh` (m), `t2m` (K), `cloud_fraction` (1), `sza` (degree) on the Matimba grid."
     g = Grid(*rc["matimba_box"], rc["matimba_res"])
-    px = satellite.read_l2(ddeq_file("data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc"), region=g)
+    px = tropomi.read_l2(ddeq_file("data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc"), region=g)
     t = px.time.values.astype("datetime64[s]").astype("int64").mean().astype("datetime64[s]")
-    ov = satellite.oversample(px, g)
+    ov = pixels.oversample(px, g)
     met = meteo.read_era5([ddeq_file(f"data/Matimba_ERA5-{k}-20210725.nc") for k in ("sl", "pl")], g, [t]).isel(time=0)
     ds = xr.Dataset({"no2_trop": ov.no2_trop.where(ov.weight > 0), "no2_trop_sigma": ov.no2_trop_sigma, "weight": ov.weight,
                      **{k: met[k] for k in ("u", "v", "pblh", "t2m", "cloud_fraction", "sza")}})

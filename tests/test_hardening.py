@@ -4,7 +4,7 @@ import hashlib, json, os, sys, zipfile
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, xarray as xr
 from conftest import run_noxnb, snapshot, assert_fails_cleanly, message_lines
-from noxnb import satellite as sat, real
+from noxnb import satellite as sat, real, tropomi
 from noxnb.core import ddeq_file
 
 # ---------- fixtures -------------------------------------------------------------------------------------------------
@@ -18,13 +18,13 @@ def plume_l2(path, peak=PEAK, time="2021-07-25T11:00"):
     corner = lambda v: np.stack([v[:-1, :-1], v[:-1, 1:], v[1:, 1:], v[1:, :-1]], -1)
     col = np.full((N, N), BG); col[3:5, 3:5] = peak
     d = ("scanline", "ground_pixel")
-    px = xr.Dataset({sat.COL: (d, col, {"units": "mol m-2"}),
-                     sat.PREC: (d, np.sqrt(sat.NOISE_FLOOR**2 + (0.2 * col)**2), {"units": "mol m-2"}),
+    px = xr.Dataset({tropomi.COL: (d, col, {"units": "mol m-2"}),
+                     tropomi.PREC: (d, np.sqrt(sat.NOISE_FLOOR**2 + (0.2 * col)**2), {"units": "mol m-2"}),
                      "qa_value": (d, np.ones((N, N))), "latitude": (d, 0.5 * (e_lat[1:] + e_lat[:-1])[:, None] + 0 * col),
                      "longitude": (d, 0.5 * (e_lon[1:] + e_lon[:-1])[None, :] + 0 * col),
                      "latitude_bounds": (d + ("corner",), corner(la)), "longitude_bounds": (d + ("corner",), corner(lo))})
     px = px.assign_coords(time=("scanline", np.datetime64(time, "ns") + np.arange(N) * np.timedelta64(840, "ms")))
-    return sat.write_l2(px, path)
+    return tropomi.write_l2(px, path)
 
 GRID = f"{LAT0},{LAT0 + 0.4:.1f},{LON0},{LON0 + 0.4:.1f},0.2"   # negative first value, typed as users do
 

@@ -1,4 +1,4 @@
-"""Tests of noxnb.satellite beyond the notebook: the L2 reader on a real-layout fixture written here with netCDF4 groups
+"""Tests of noxnb.tropomi, noxnb.pixels and noxnb.satellite beyond the notebooks: the L2 reader on a real-layout fixture written here with netCDF4 groups
 (independently of `write_l2`), on the real ddeq Matimba file, on bad and fuzzed (corrupted/truncated) files, the
 grid-s5p command end to end, and geometric properties of the exact overlaps against shapely."""
 from pathlib import Path
@@ -10,7 +10,7 @@ import shapely
 from hypothesis import assume, given, settings, strategies as st, HealthCheck
 from noxnb.core import NoxnbError, ddeq_file
 from noxnb.grid import Grid
-from noxnb import satellite as sat
+from noxnb import pixels, satellite as sat, tropomi
 from conftest import run_python
 
 MATIMBA = 'data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc'
@@ -19,7 +19,7 @@ MATIMBA = 'data/Matimba_S5P_RPRO_L2__NO2____20210725T110715.nc'
 def write_fixture(path, n_scan=24, n_pix=16, units='mol m-2', drop=(), qa_low_cols=(0, 1)):
     """A small S5P L2 NO2 file in the operational layout: groups, time dim of 1, ubyte qa_value with scale_factor,
     float fill values, (time, scanline, ground_pixel, corner) bounds, delta_time in ms. Column = 1e-4 + 1e-6 * ground_pixel."""
-    geo = sat.orbit_geometry(n_scan, n_pix, 37., 117.)
+    geo = pixels.orbit_geometry(n_scan, n_pix, 37., 117.)
     with netCDF4.Dataset(path, 'w') as nc:
         P = nc.createGroup('PRODUCT')
         for d, n in [('time', 1), ('scanline', n_scan), ('ground_pixel', n_pix), ('corner', 4), ('layer', 34), ('vertices', 2)]:
@@ -57,9 +57,9 @@ def l2file(tmp_path):
 
 
 def test_reader_on_real_layout(l2file):
-    ds = sat.read_l2(l2file)
+    ds = tropomi.read_l2(l2file)
     assert ds.sizes == {'scanline': 24, 'ground_pixel': 16, 'corner': 4, 'layer': 34, 'vertices': 2}
-    c = ds[sat.COL].values
+    c = ds[tropomi.COL].values
     assert np.isnan(c[:, :2]).all()            # qa 0.74 filtered
     assert np.isnan(c[3, 5])                   # fill value
     np.testing.assert_allclose(c[0, 2:], 1e-4 + 1e-6 * np.arange(2, 16), rtol=1e-6)
@@ -68,23 +68,23 @@ def test_reader_on_real_layout(l2file):
     assert ds.time.values[1] - ds.time.values[0] == np.timedelta64(840, 'ms')
     np.testing.assert_allclose(ds.surface_pressure.values, 95000.)
     assert ds.tm5_constant_a.shape == (34, 2)
-    low = sat.read_l2(l2file, qa=0.5)
-    assert np.isfinite(low[sat.COL].values[:, :2]).all()
+    low = tropomi.read_l2(l2file, qa=0.5)
+    assert np.isfinite(low[tropomi.COL].values[:, :2]).all()
 
 
 def test_reader_crops_before_loading(l2file):
-    full = sat.read_l2(l2file)
+    full = tropomi.read_l2(l2file)
     lat, lon = float(full.latitude[12, 8]), float(full.longitude[12, 8])
-    ds = sat.read_l2(l2file, region=(lat - 0.01, lat + 0.01, lon - 0.01, lon + 0.01))
+    ds = tropomi.read_l2(l2file, region=(lat - 0.01, lat + 0.01, lon - 0.01, lon + 0.01))
     assert ds.sizes['scanline'] < 24 and ds.sizes['ground_pixel'] < 16
     assert (np.abs(ds.latitude - lat) < 0.3).all()
 
 
 def test_reader_on_ddeq_matimba():
-    ds = sat.read_l2(ddeq_file(MATIMBA))
+    ds = tropomi.read_l2(ddeq_file(MATIMBA))
     assert ds.attrs['layout'] == 'ddeq' and ds.attrs['n_valid_pixels'] == 10310
     g = Grid(-24.5, -23., 26., 28.5, 0.05)
-    out = sat.oversample(ds, g)
+    out = pixels.oversample(ds, g)
     # the plume: the highest gridded column lies within 0.5 degree downwind (west) of Matimba (27.61E, -23.67N)
     j, i = np.unravel_index(int(np.nanargmax(out.no2_trop.values)), out.no2_trop.shape)
     assert abs(g.lat[j] + 23.67) < 0.5 and 26.9 < g.lon[i] < 27.8
@@ -118,7 +118,7 @@ def test_bad_inputs(tmp_path, case, message):
     elif case == 'filtered': p = write_fixture(tmp_path / 'f.nc', qa_low_cols=range(16))
     elif case == 'outside': p, kw = good, dict(region=(-40., -30., 0., 10.))
     with pytest.raises(NoxnbError, match=None) as e:
-        sat.read_l2(p, **kw)
+        tropomi.read_l2(p, **kw)
     assert message in str(e.value) and p.name in str(e.value)
 
 
@@ -137,7 +137,7 @@ def test_fuzz_corrupted_files(tmp_path, data):
     p = tmp_path / 'fuzz.nc'
     p.write_bytes(bytes(raw))
     try:
-        ds = sat.read_l2(p)
+        ds = tropomi.read_l2(p)
     except NoxnbError as e:
         assert 'fuzz.nc' in str(e)
     else:
@@ -149,11 +149,11 @@ def test_synthetic_round_trip_through_files(tmp_path):
     g = Grid(36., 38., 116., 118., 0.125)
     truth = xr.DataArray(6e-5 + 3e-5 * np.cos(np.deg2rad(g.lat * 120))[:, None] * np.ones(g.shape[1]),
                          dims=('lat', 'lon'), coords={'lat': g.lat, 'lon': g.lon})
-    px = sat.make_l2_pixels(truth, sat.orbit_geometry(120, 100, 37., 117.), seed=3, noise_fraction=0.1,
+    px = sat.make_l2_pixels(truth, pixels.orbit_geometry(120, 100, 37., 117.), seed=3, noise_fraction=0.1,
                             cloud_probability=0.2, cloud_length_km=30., time=np.datetime64('2021-07-25T05:30'))
-    f = sat.write_l2(px, tmp_path / 'S5P_SYN_L2__NO2____.nc')
-    rd = sat.read_l2(f, region=g)
-    out = sat.oversample(rd, g)
+    f = tropomi.write_l2(px, tmp_path / 'S5P_SYN_L2__NO2____.nc')
+    rd = tropomi.read_l2(f, region=g)
+    out = pixels.oversample(rd, g)
     ok = out.weight.values > 0.9
     z = ((out.no2_trop - truth) / out.no2_trop_sigma).values[ok]
     assert ok.sum() > 150 and abs(z.mean()) < 0.25 and 0.75 < z.std() < 1.25
@@ -195,8 +195,8 @@ def test_overlaps_match_shapely(q):
     poly = shapely.Polygon(np.c_[x, y])
     assume(poly.is_valid and poly.area >= 1e-6)
     g = Grid(0., 9., 0., 9., 1.)
-    for engine in ['numpy'] + (['numba'] if sat.numba else []):
-        pix, cell, area = sat.pixel_overlaps(y[None], x[None], g, engine)
+    for engine in ['numpy'] + (['numba'] if pixels.numba else []):
+        pix, cell, area = pixels.pixel_overlaps(y[None], x[None], g, engine)
         ref = {j * 9 + i: shapely.intersection(poly, shapely.box(i, j, i + 1, j + 1)).area for j in range(9) for i in range(9)}
         got = dict(zip(cell.tolist(), area.tolist()))
         for c in set(ref) | set(got):
