@@ -148,7 +148,7 @@ def reproduce(profile:str='quick', # 'quick' (CPU minutes) or 'paper' (GPU hours
 COMMANDS = {'reproduce': ('noxnb.cli', 'reproduce_cli'), 'data': ('noxnb.core', 'data_cli'),
             'grid-s5p': ('noxnb.satellite', 'grid_s5p_cli'), 'simulate': ('noxnb.dataset', 'simulate_cli'),
             'train': ('noxnb.train', 'train_cli'), 'infer': ('noxnb.infer', 'infer_cli'),
-            'sources': ('noxnb.real', 'sources_cli'), 'download': ('noxnb.real', 'download_cli'),
+            'sources': ('noxnb.real', 'sources_cli'), 'download': ('noxnb.download', 'download_cli'),
             'evaluate-stations': ('noxnb.stations', 'evaluate_stations_cli')}
 SUMMARY = {'reproduce': 'run every notebook (papermill), regenerate figures/ and paper/',
            'data': 'fetch the embedded real data (ddeq wheel, hash-checked) or print the data folder',

@@ -4,7 +4,8 @@ import hashlib, json, os, sys, zipfile
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, xarray as xr
 from conftest import run_noxnb, snapshot, assert_fails_cleanly, message_lines
-from noxnb import satellite as sat, real, tropomi
+from noxnb import satellite as sat, download, tropomi
+from noxnb.testing import MockDataServer
 from noxnb.core import ddeq_file
 
 # ---------- fixtures -------------------------------------------------------------------------------------------------
@@ -216,7 +217,7 @@ def _s5p(srv, out):
 @pytest.mark.parametrize("evil", ["../../evil.zip", "/tmp/evil_noxnb.zip", ".hidden.zip", "a/b.zip"])
 def test_9_server_given_names_cannot_escape(tmp_path, evil):
     out = tmp_path / "a" / "out"
-    with real.MockDataServer() as srv:
+    with MockDataServer() as srv:
         pid = srv.add_product(NAME, b"N" * 100, "2021-07-25T11:00:00.000Z"); srv.products[pid]["Name"] = evil
         r = run_noxnb(*_s5p(srv, out), env=ENV)
     assert_fails_cleanly(r, 1, "not a plain file name")
@@ -232,7 +233,7 @@ def test_9_ddeq_wheel_hash_and_cds_key(tmp_path):
 
 # ---------- 10: retries with backoff, token refresh, timeouts, byte progress -----------------------------------------
 def test_10_retry_5xx_429_and_expired_token(tmp_path):
-    with real.MockDataServer() as srv:
+    with MockDataServer() as srv:
         pid = srv.add_product(NAME, bytes(range(256)) * 40, "2021-07-25T11:00:00.000Z")
         srv.fail["search"] = [503]; srv.fail[pid] = [503, 429, 401]        # 401 'Expired signature': a new token is fetched
         r = run_noxnb(*_s5p(srv, tmp_path), env=ENV)
@@ -242,18 +243,18 @@ def test_10_retry_5xx_429_and_expired_token(tmp_path):
     assert "kB" in r.stderr or "B/s" in r.stderr                           # a byte progress bar
 
 def test_10_gives_up_cleanly(tmp_path):
-    with real.MockDataServer() as srv:
+    with MockDataServer() as srv:
         pid = srv.add_product(NAME, b"x" * 1000, "2021-07-25T11:00:00.000Z"); srv.fail[pid] = [503] * 20
         r = run_noxnb(*_s5p(srv, tmp_path), env=ENV)
     assert_fails_cleanly(r, 1, "failed (503) after 6 attempt(s)")
     assert not (tmp_path / NAME).exists()
 
 def test_10_timeout_is_retried(tmp_path):
-    with real.MockDataServer() as srv:
+    with MockDataServer() as srv:
         pid = srv.add_product(NAME, b"y" * 5000, "2021-07-25T11:00:00.000Z"); srv.delay[pid] = [2.0]
-        tok = real.cdse_token("user", "secret", srv.urls["token_url"])
+        tok = download.cdse_token("user", "secret", srv.urls["token_url"])
         url = f"{srv.urls['download']}/Products({pid})/$value"
-        part = real.download_resumable(url, tmp_path / "p.zip", headers={"Authorization": f"Bearer {tok}"}, timeout=0.5, backoff=0.01, progress=False)
+        part = download.download_resumable(url, tmp_path / "p.zip", headers={"Authorization": f"Bearer {tok}"}, timeout=0.5, backoff=0.01, progress=False)
     assert part.read_bytes() == real_zip(srv, pid)
 
 def real_zip(srv, pid): return srv.files[pid]

@@ -9,8 +9,9 @@ from pathlib import Path
 
 FUNCS = {'baselines': ['flux_divergence', 'overpass_columns', 'mass_balance', 'fourdvar'],
          'ctm': ['substep', 'advance_hour', 'simulate_ds'],
+         'download': ['download_resumable'],
          'inventory': ['perturbed_world', 'world_draws', 'daily_variability'],
-         'real': ['download_resumable', 'cross_sectional_flux'],
+         'real': ['cross_sectional_flux'],
          'satellite': ['observe', 'make_l2_pixels']}
 
 # `*args` calls read by hand: the starred expression → how many positional arguments it unpacks to
