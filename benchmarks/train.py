@@ -18,7 +18,7 @@ from noxnb.grid import get_grid
 from noxnb.models import build_model
 from noxnb.testing import toy_dataset
 from noxnb.train import make_loader, train_config
-from noxnb import dataset
+from noxnb import inputs
 
 def _sync(dev):
     if dev.type == 'cuda': torch.cuda.synchronize()
@@ -65,7 +65,7 @@ if __name__ == '__main__':
     small = dict(width=4, depth=2, patch=16, batch_size=2) if a.tiny else {}
     q, pp = train_config(get_profile('quick'), **small), train_config(get_profile('paper'), **small)
     shape = (32, 32) if a.tiny else None
-    nch = len(dataset.INPUT_CHANNELS)
+    nch = len(inputs.INPUT_CHANNELS)
     out = dict(train_samples_per_s=round(train_speed(q, dev, a.steps, nch), 2),
                loader_s_per_batch=round(loader_time(q, 64 if a.tiny else 864), 5),
                infer_s_per_china_day=round(infer_time(q, dev, a.steps, nch, shape), 4),

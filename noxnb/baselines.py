@@ -13,39 +13,12 @@ import xarray as xr
 from .core import R_EARTH, NoxnbError, get_device
 from .grid import Grid
 from . import ctm
+from .satellite import at_overpass, overpass_weights
 
 # %% auto #0
-__all__ = ['METHODS', 'overpass_weights', 'at_overpass', 'overpass_torch', 'check_columns', 'prior_hourly', 'divergence',
-           'lifetime_climatology', 'diurnal_ratio', 'flux_divergence', 'overpass_columns', 'mass_balance',
-           'perturb_winds', 'background_cost', 'fourdvar', 'infer_baseline', 'scores']
-
-# %% ../nbs/09_baselines.ipynb #77882af3
-def overpass_weights(times, # hourly UTC times of the simulation
-                     days, # the days (datetime64) to sample
-                     lon, # cell-centre longitudes (degree east)
-                     local_hour:float=13.5, # local solar time of the overpass (h)
-                    ) -> tuple:
-    "Hour index `i0` (days, nlon) and weight `w` of the next hour, for linear interpolation to the overpass."
-    day0 = pd.Timestamp(times[0]).normalize()
-    t = (pd.DatetimeIndex(times) - day0) / pd.Timedelta(hours=1)
-    d = (pd.DatetimeIndex(days).normalize() - day0) / pd.Timedelta(hours=1)
-    pos = np.interp(np.asarray(d)[:, None] + local_hour - np.asarray(lon)[None, :] / 15, np.asarray(t), np.arange(len(t)))
-    i0 = np.clip(np.floor(pos).astype(int), 0, max(len(t) - 2, 0))
-    return i0, np.clip(pos - i0, 0, 1)
-
-# %% ../nbs/09_baselines.ipynb #309ad392
-def at_overpass(da:xr.DataArray, # hourly field (time, lat, lon), UTC
-                days, # days to sample
-                local_hour:float=13.5, # local solar time of the overpass (h)
-               ) -> xr.DataArray:
-    "Daily field (time = day, lat, lon) at the overpass, linear in time per longitude; a static field is the same every day."
-    if 'time' not in da.dims: return da.expand_dims(time=pd.DatetimeIndex(days).normalize()).transpose('time', 'lat', 'lon')
-    v = da.transpose('time', 'lat', 'lon').values
-    i0, w = overpass_weights(da.time.values, days, da.lon.values, local_hour)
-    take = lambda i: np.take_along_axis(v, np.broadcast_to(i[:, None, :], (len(i),) + v.shape[1:]), 0)
-    out = take(i0) * (1 - w[:, None, :]) + take(np.minimum(i0 + 1, len(v) - 1)) * w[:, None, :]
-    return xr.DataArray(out, dims=('time', 'lat', 'lon'), attrs=da.attrs,
-                        coords=dict(time=pd.DatetimeIndex(days).normalize(), lat=da.lat, lon=da.lon))
+__all__ = ['METHODS', 'overpass_torch', 'check_columns', 'prior_hourly', 'divergence', 'lifetime_climatology', 'diurnal_ratio',
+           'flux_divergence', 'overpass_columns', 'mass_balance', 'perturb_winds', 'background_cost', 'fourdvar',
+           'infer_baseline', 'scores']
 
 # %% ../nbs/09_baselines.ipynb #9433d057
 def overpass_torch(field, # hourly field (B, T, nlat, nlon), tensor

@@ -11,7 +11,7 @@ from scipy.stats import norm
 from tqdm.auto import tqdm
 from .core import M_NO2, SECONDS_PER_DAY, NoxnbError, seed_everything, to_netcdf_atomic
 from .grid import Grid, regional_totals, regrid_conservative
-from . import baselines, dataset, infer, satellite
+from . import baselines, dataset, infer, inputs, satellite
 
 # %% auto #0
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
@@ -128,8 +128,8 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
              )->xr.Dataset: # daily maps (time, lat, lon) (mol m-2 s-1), attrs `seconds_per_day`
     "Daily emission maps of every method, the truth and the prior; attrs `seconds_per_day`."
     met, days = world.meteo if meteo is None else meteo, world.days
-    ak = satellite.ak_factor(baselines.at_overpass(world.meteo.pblh, days).values, sat['prior_pblh'], sat['m0'], sat['z_ref'])
-    out = xr.Dataset(dict(truth=dataset.daily_mean(world.emissions.emissions, days), prior=dataset.daily_mean(world.prior.emissions, days)))
+    ak = satellite.ak_factor(satellite.at_overpass(world.meteo.pblh, days).values, sat['prior_pblh'], sat['m0'], sat['z_ref'])
+    out = xr.Dataset(dict(truth=inputs.daily_mean(world.emissions.emissions, days), prior=inputs.daily_mean(world.prior.emissions, days)))
     for m in methods:
         net, _, variant = m.partition(':')
         if net in runs:

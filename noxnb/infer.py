@@ -13,7 +13,7 @@ import torch
 from torch.utils.data import DataLoader
 from .core import NoxnbError, results_dir, atomic_path, to_netcdf_atomic
 from .grid import Grid, regrid_conservative
-from . import dataset
+from . import dataset, inputs
 from .models import predict_emissions
 from .train import load_checkpoint, model_from_meta, open_split, rng_state, set_rng_state
 
@@ -71,7 +71,7 @@ def regrid_columns(columns:xr.Dataset, # no2_trop (mol m-2), valid, dims (time, 
 def _prior_tensor(x:torch.Tensor, norm:dict):
     "Prior emissions in normalised target units, recovered from the normalised 'prior' input channel (0 at its floor)."
     k = norm['channels'].index('prior')
-    return dataset.denormalise(x[:, k:k + 1], 'prior', norm) / norm['target_scale']
+    return inputs.denormalise(x[:, k:k + 1], 'prior', norm) / norm['target_scale']
 
 def _predict_tensor(model, x, norm, n_samples, device, batch=8):
     "Emissions and sigma (mol m-2 s-1, numpy (N, H, W); sigma None for deterministic models), in batches."
@@ -97,7 +97,7 @@ def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, l
         days, mdays = pd.DatetimeIndex(columns.time.values).normalize(), pd.DatetimeIndex(meteo.time.values).normalize()
         miss = [str(d.date()) for d in days.dropna().unique() if d not in set(mdays)]
         if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
-    return dataset._on_grid(meteo, lat, lon)
+    return inputs._on_grid(meteo, lat, lon)
 
 # %% ../nbs/08b_infer.ipynb #5b017cda
 def free_level(anchored:np.ndarray, # emissions inferred with the prior (time, lat, lon), any units per area
@@ -138,9 +138,9 @@ def predict(run_dir:str|Path, # run folder written by `fit`
                                             attrs=out.attrs)
 
 def _model_inputs(cols, met, prior, meta, hour, prior_column=None)->torch.Tensor:
-    "A run's inputs: `dataset.make_inputs` for each day, then the days before it in the same series (run.json `prev_days`)."
-    x, k = dataset.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column), meta['cfg'].get('prev_days', 0)
-    return torch.from_numpy(dataset.stack_previous(x.numpy(), dataset.previous_index(cols.time.values, days=k))) if k else x
+    "A run's inputs: `inputs.make_inputs` for each day, then the days before it in the same series (run.json `prev_days`)."
+    x, k = inputs.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column), meta['cfg'].get('prev_days', 0)
+    return torch.from_numpy(inputs.stack_previous(x.numpy(), inputs.previous_index(cols.time.values, days=k))) if k else x
 
 def _with_free_level(level, e, s, model, x_free, meta, n_samples, dev, cols):
     "(e, s) scaled to the daily totals of the model's prior-free pass on `x_free` (`level` = 'free')."
@@ -154,7 +154,7 @@ def _simulated_prior_column(prior, met, cols, how, local_hour=13.5):
     if how != 'simulate': raise NoxnbError(f"prior_column must be a DataArray, 'simulate' or None, not {how!r}")
     missing = [k for k in ctm.METEO_VARS if k not in met] + ([] if 'time' in met.dims and met.sizes['time'] > 1 else ['hourly time'])
     if prior is None or missing: raise NoxnbError(f"simulating the prior's column needs a prior and hourly meteorology; lacking {missing or ['prior']}")
-    p = dataset._on_grid(prior[['emissions']], cols.lat.values, cols.lon.values, True)
+    p = inputs._on_grid(prior[['emissions']], cols.lat.values, cols.lon.values, True)
     return dataset.prior_column(p, met, cols.time.values, _grid_of(cols), local_hour)
 
 def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
@@ -167,7 +167,7 @@ def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
                                  prior='given' if with_prior else 'none (prior channel = 0)'))
 
 # %% ../nbs/08b_infer.ipynb #dc2fefb9
-INFER_METEO = tuple(k for k in dataset.METEO_CHANNELS if k != 'sza')  # a noxnb meteorology file for inference has these (sza is computed)
+INFER_METEO = tuple(k for k in inputs.METEO_CHANNELS if k != 'sza')  # a noxnb meteorology file for inference has these (sza is computed)
 
 def _load(path, what):
     "Load a netCDF file into memory, with a clear error naming the file."

@@ -10,7 +10,7 @@ import numpy as np, pandas as pd, xarray as xr
 from .core import (NoxnbError, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, save_figure)
 from .grid import Grid
-from . import baselines, dataset, inventory, meteo, pixels, tropomi
+from . import baselines, inputs, inventory, meteo, pixels, tropomi
 
 # %% auto #0
 __all__ = ['MATIMBA', 'MATIMBA_REFERENCE', 'circle_fraction', 'integrate_emissions', 'sources_cli', 'cross_sectional_flux',
@@ -178,7 +178,7 @@ def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
     from noxnb import infer
     t = np.datetime64(pd.Timestamp(f.attrs["time"]).floor("D"), "ns")
     cols = xr.Dataset({"no2_trop": f.no2_trop, "valid": f.no2_trop.notnull()}).expand_dims(time=[t])
-    met = f[[k for k in dataset.METEO_CHANNELS if k in f]].expand_dims(time=[t]) if hourly is None else hourly
+    met = f[[k for k in inputs.METEO_CHANNELS if k in f]].expand_dims(time=[t]) if hourly is None else hourly
     prior = inventory.point_source_prior(Grid(*rc["matimba_box"], rc["matimba_res"]), iso3, pd.Timestamp(t).year)
     use = None if no_prior else prior
     e = infer.predict(run_dir, cols, met, use, prior_column="simulate" if hourly is not None and use is not None else None)

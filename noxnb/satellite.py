@@ -6,7 +6,7 @@
 from __future__ import annotations
 import argparse, sys
 from pathlib import Path
-import numpy as np
+import numpy as np, pandas as pd
 import xarray as xr
 from scipy.special import ndtr
 from .core import NoxnbError, to_netcdf_atomic
@@ -15,8 +15,8 @@ from .pixels import PIXEL_ALONG_KM, PIXEL_ACROSS_KM, MAX_BOX, pixel_overlaps, ov
 from .tropomi import COL, PREC, QA_MIN, OutsideOrbitError, AllFilteredError, read_l2
 
 # %% auto #0
-__all__ = ['NOISE_FLOOR', 'correlated_uniform', 'at_overpass', 'mean_sensitivity', 'ak_factor', 'cell_precision', 'observe',
-           'footprint_mean', 'make_l2_pixels', 'grid_files', 'grid_s5p_cli']
+__all__ = ['NOISE_FLOOR', 'correlated_uniform', 'overpass_hours', 'overpass_weights', 'at_overpass', 'mean_sensitivity',
+           'ak_factor', 'cell_precision', 'observe', 'footprint_mean', 'make_l2_pixels', 'grid_files', 'grid_s5p_cli']
 
 # %% ../nbs/05_satellite.ipynb #d1a51b77
 NOISE_FLOOR = 8.6e-6    # single-pixel SCD precision (mol m-2), van Geffen et al. 2020
@@ -34,20 +34,48 @@ def correlated_uniform(shape:tuple,  # (..., ny, nx) output shape; leading dims 
     return ndtr(g)
 
 # %% ../nbs/05_satellite.ipynb #637ea4e7
-def at_overpass(da:xr.DataArray,   # hourly field ([world,] time, lat, lon), time in UTC
+def overpass_hours(lon:np.ndarray, # longitude of cell centres (degree east)
+                   local_hour:float=13.5, # overpass local solar time (h)
+                  )->np.ndarray: # overpass time in hours after 00 UTC of the day (h)
+    "UTC time of the overpass at each longitude: local solar time minus lon/15 h."
+    return local_hour - np.asarray(lon, dtype=float) / 15.
+
+# %% ../nbs/05_satellite.ipynb #6dd7c50d
+def overpass_weights(times, # hourly UTC times of the field (datetime64), increasing
+                     days, # the days to sample (datetime64)
+                     lon, # cell-centre longitudes (degree east)
+                     local_hour:float=13.5, # local solar time of the overpass (h)
+                     strict:bool=False, # raise when an overpass is outside `times`; False: the nearest time is used
+                    )->tuple: # i0: index of the time before the overpass (days, nlon); w: weight of the next one (1) (days, nlon)
+    "Time index and weight for linear interpolation to each day's overpass at each longitude."
+    day0 = np.datetime64(np.asarray(times)[0], 'D')
+    t = (np.asarray(times, 'datetime64[ns]') - day0) / np.timedelta64(1, 'h')
+    x = ((np.asarray(days, 'datetime64[D]') - day0) / np.timedelta64(1, 'h'))[:, None] + overpass_hours(lon, local_hour)[None, :]
+    if strict and (x.min() < t[0] or x.max() > t[-1]):
+        raise NoxnbError(f"the field covers {np.asarray(times)[0]}..{np.asarray(times)[-1]}, not the overpass times of the days "
+                         f"{np.asarray(days, 'datetime64[D]')[0]}..{np.asarray(days, 'datetime64[D]')[-1]}")
+    pos = np.interp(x, t, np.arange(t.size))
+    i0 = np.clip(np.floor(pos).astype(int), 0, max(t.size - 2, 0))
+    return i0, np.clip(pos - i0, 0, 1)
+
+# %% ../nbs/05_satellite.ipynb #e4852fe1
+def at_overpass(field:xr.DataArray|xr.Dataset, # hourly field(s) ([world,] time, lat, lon), UTC; without time, or with one time: static
+                days=None, # days to sample (datetime64); None: every UTC day of `field.time`
                 local_hour:float=13.5, # local solar time of the overpass (h)
-               ) -> xr.DataArray:
-    "Daily field at the satellite overpass ([world,] time = day, lat, lon), linear in time per longitude."
-    da = da.transpose(..., 'time', 'lat', 'lon')
-    t0 = da.time.values[0].astype('datetime64[D]')
-    t = (da.time.values - t0) / np.timedelta64(1, 'h')
-    days = np.unique(np.floor(t / 24))
-    pos = np.interp(days[:, None] * 24 + local_hour - da.lon.values[None, :] / 15, t, np.arange(t.size))
-    i0 = np.clip(np.floor(pos).astype(int), 0, max(t.size - 2, 0)); w = np.clip(pos - i0, 0, 1)[:, None, :]
-    v = da.values
+                strict:bool=False, # raise when an overpass is outside the field's times; False: the nearest time is used
+               ): # the field(s) at each day's overpass ([world,] time = day, lat, lon), units kept
+    "Fields at the satellite overpass, linear in time per longitude (`overpass_weights`); a static field is the same every day."
+    if isinstance(field, xr.Dataset):
+        return xr.Dataset({k: at_overpass(v, days, local_hour, strict) for k, v in field.data_vars.items()}, attrs=field.attrs)
+    days = pd.DatetimeIndex(np.unique(field.time.values.astype('datetime64[D]')) if days is None else days).normalize()
+    if field.sizes.get('time', 1) == 1:
+        return (field.squeeze('time', drop=True) if 'time' in field.dims else field).expand_dims(time=days).transpose(..., 'time', 'lat', 'lon')
+    da = field.transpose(..., 'time', 'lat', 'lon')
+    i0, w = overpass_weights(da.time.values, days, da.lon.values, local_hour, strict)
+    v, w = da.values, w[:, None, :]
     take = lambda i: np.take_along_axis(v, np.broadcast_to(i[:, None, :], v.shape[:-3] + (len(days),) + v.shape[-2:]), -3)
-    out = take(i0) * (1 - w) + take(np.minimum(i0 + 1, t.size - 1)) * w
-    coords = {**{k: da[k] for k in da.coords if 'time' not in da[k].dims}, 'time': (t0 + days.astype('timedelta64[D]')).astype('datetime64[ns]')}
+    out = take(i0) * (1 - w) + take(np.minimum(i0 + 1, v.shape[-3] - 1)) * w
+    coords = {**{k: da[k] for k in da.coords if 'time' not in da[k].dims}, 'time': days}
     return xr.DataArray(out, dims=da.dims, coords=coords, attrs=da.attrs)
 
 # %% ../nbs/05_satellite.ipynb #75f9089c
@@ -84,7 +112,7 @@ def _overpass_meteo(meteo_ds:xr.Dataset, shape:tuple, local_hour:float) -> dict:
     out = {}
     for k in ('pblh', 'cloud_fraction', 'sza'):
         if k in meteo_ds:
-            v = at_overpass(meteo_ds[k], local_hour).values
+            v = at_overpass(meteo_ds[k], local_hour=local_hour).values
             try: out[k] = np.broadcast_to(v, shape)
             except ValueError: raise NoxnbError(f'observe: meteo {k} has shape {v.shape} at the overpass, CTM {shape}') from None
     return out
@@ -116,7 +144,7 @@ def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2
             bias_sigma:float=0., # standard deviation of a random relative bias drawn once per call (a month of a dataset) (1)
            ) -> xr.Dataset:
     "Synthetic daily TROPOMI composite: `no2_trop`, `no2_trop_sigma` (from the noisy column, mol m-2), `weight` (1), `valid` (time, lat, lon)."
-    rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour)
+    rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour=local_hour)
     met = _overpass_meteo(meteo_ds, col.shape, local_hour)
     obs = col.values * (ak_factor(met['pblh'], prior_pblh, m0, z_ref) if 'pblh' in met else 1.) * (1 + bias)
     sigma, white = cell_precision(obs, grid.cell_area()[None], noise_floor, noise_fraction), rng.standard_normal(obs.shape)

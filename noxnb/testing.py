@@ -12,7 +12,7 @@ import xarray as xr
 from fastcore.basics import patch
 from .core import to_netcdf_atomic
 from .grid import Grid
-from . import dataset
+from . import inputs
 from .download import ERA5_PRESSURE, ERA5_SINGLE, _blake3_hex
 
 # %% auto #0
@@ -40,19 +40,19 @@ def toy_dataset(out_dir:str|Path, # folder to write samples.nc and norm.json int
     f = {'no2_trop': np.where(valid, col, np.nan), 'valid': valid.astype('int8'), 'u': 2 + r.standard_normal(e.shape),
          'v': r.standard_normal(e.shape), 'pblh': 1000 + 100 * r.standard_normal(e.shape), 't2m': 280 + 5 * r.standard_normal(e.shape),
          'prior': prior, 'prior_no2': 1e-4 + 2e4 * _smooth(prior, 1), 'emissions': e, 'cloud_fraction': r.random(e.shape) * 0.5,
-         'sza': np.broadcast_to(dataset.overpass_sza(times, g.lat), e.shape).astype('float64')}
+         'sza': np.broadcast_to(inputs.overpass_sza(times, g.lat), e.shape).astype('float64')}
     return _write_toy(Path(out_dir), f, times, split, shape)
 
 # %% ../nbs/06b_testing.ipynb #5905792e
 def _write_toy(out:Path, f:dict, times, split, shape):
-    "Write the toy fields as samples.nc (norm in attrs, from `dataset.norm_stats`) and norm.json."
+    "Write the toy fields as samples.nc (norm in attrs, from `inputs.norm_stats`) and norm.json."
     phase = 2 * np.pi * (times.day_of_year.values - 1) / 365
-    v = {k: (('sample', 'lat', 'lon'), a, {'units': dataset.UNITS[k]}) for k, a in f.items()}
+    v = {k: (('sample', 'lat', 'lon'), a, {'units': inputs.UNITS[k]}) for k, a in f.items()}
     v |= dict(doy_sin=('sample', np.sin(phase), {'units': '1'}), doy_cos=('sample', np.cos(phase), {'units': '1'}))
     g = Grid(35., 35 + 0.25 * shape[0], 115., 115 + 0.25 * shape[1], 0.25)
     ds = xr.Dataset(v, coords=dict(time=('sample', times), world=('sample', np.zeros(len(times), int)),
                                    split=('sample', split), **g.coords))
-    norm = dataset.norm_stats(ds)
+    norm = inputs.norm_stats(ds)
     out.mkdir(parents=True, exist_ok=True)
     to_netcdf_atomic(ds.assign_attrs(norm=json.dumps(norm)), out / 'samples.nc')
     (out / 'norm.json').write_text(json.dumps(norm, indent=1))

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm.auto import tqdm
 from .core import NoxnbError, get_profile, atomic_path, seed_everything
-from . import dataset
+from . import dataset, inputs
 from .models import CVAE, MODEL_NAMES, build_model, count_parameters, cvae_sigma, predict_emissions
 
 # %% auto #0
@@ -149,7 +149,7 @@ def open_split(data_dir, # built dataset folder
                patch:int|None=None, # patch size (cells) or None for whole maps
                seed:int=0, # seed of the patch positions
                max_in_memory:float=2e9, # bytes: smaller .nc files are opened here and handed over in memory
-               prev_days:int=0): # (d) previous days stacked onto the inputs (`dataset.stack_previous`)
+               prev_days:int=0): # (d) previous days stacked onto the inputs (`inputs.stack_previous`)
     "`dataset.PatchDataset` of one split. A small .nc file is opened with h5netcdf: with the netCDF4 engine, garbage-collecting one of two open handles on a file made the next open segfault (xarray 2026.9, netCDF4 1.7.5)."
     p = samples_path(data_dir)
     if p.suffix == '.nc' and p.stat().st_size < max_in_memory:
@@ -234,8 +234,8 @@ def drop_prior(batch:dict, # a training batch (x, y, prior, mask)
     drop, no_col = u < share, u < share + column_share
     if not no_col.any(): return batch
     x, prior, c = batch['x'].clone(), batch['prior'].clone(), norm['channels']
-    x[drop, c.index('prior')] = dataset.normalised_value(0., 'prior', norm); prior[drop] = 0.
-    for k in ('prior_no2', 'innovation'): x[no_col, c.index(k)] = 0.   # missing, as `dataset.normalise` writes it
+    x[drop, c.index('prior')] = inputs.normalised_value(0., 'prior', norm); prior[drop] = 0.
+    for k in ('prior_no2', 'innovation'): x[no_col, c.index(k)] = 0.   # missing, as `inputs.normalise` writes it
     return batch | dict(x=x, prior=prior)
 
 def train_epoch(model, # the model
@@ -293,7 +293,7 @@ def run_meta(model_name:str, # one of `MODEL_NAMES`
     with xr.open_dataset(p, engine='zarr' if p.suffix == '.zarr' else 'h5netcdf') as ds:  # netcdf4: see _open_nc
         norm, lat, lon, hour = json.loads(ds.attrs['norm']), ds.lat.values, ds.lon.values, float(ds.attrs.get('local_hour', 13.5))
     res = float(np.median(np.diff(lat))) if len(lat) > 1 else float(np.median(np.diff(lon)))
-    ch = [*norm['channels'], *dataset.previous_channels(cfg['prev_days'])]
+    ch = [*norm['channels'], *inputs.previous_channels(cfg['prev_days'])]
     return dict(model=model_name, in_channels=len(ch), channels=ch, norm=norm,
                 res_deg=res, local_hour=hour, data=str(Path(data_dir).resolve()), cfg=cfg)  # local_hour: overpass local solar time (h) of the training set
 
