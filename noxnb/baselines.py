@@ -12,7 +12,7 @@ import torch
 import xarray as xr
 from .core import R_EARTH, NoxnbError, get_device
 from .grid import Grid
-from . import ctm
+from . import ctm, metrics
 from .satellite import at_overpass, overpass_weights
 
 # %% auto #0
@@ -342,6 +342,7 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
 def scores(estimate:xr.DataArray, # estimated emissions (mol m-2 s-1)
            truth:xr.DataArray, # true emissions (mol m-2 s-1), same dims
           ) -> dict:
-    "Grid-level `nrmse` (RMSE / mean truth), Pearson `r` and `nmb` (normalised mean bias) over all cells and days."
+    "Grid-level `nrmse` (RMSE / mean truth), Pearson `r` and `nmb` (normalised mean bias) over all cells and days (`noxnb.metrics`)."
     e, t = np.asarray(estimate, float).ravel(), np.asarray(truth, float).ravel()
-    return dict(nrmse=float(np.sqrt(np.mean((e - t)**2)) / np.mean(t)), r=float(np.corrcoef(e, t)[0, 1]), nmb=float(np.sum(e - t) / np.sum(t)))
+    # r is symmetric; (t, e) keeps the last bit of the former np.corrcoef(e, t), and two values (two totals) are scored
+    return dict(nrmse=metrics.nrmse(e, t), r=metrics.r(t, e, min_pairs=2), nmb=metrics.nmb(e, t))

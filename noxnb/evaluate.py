@@ -7,18 +7,17 @@ from __future__ import annotations
 import concurrent.futures, json, multiprocessing, time, zlib
 from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr, torch
-from scipy.stats import norm
 from tqdm.auto import tqdm
 from .core import M_NO2, SECONDS_PER_DAY, NoxnbError, seed_everything, to_netcdf_atomic
 from .grid import Grid, regional_totals, regrid_conservative
-from . import baselines, dataset, infer, inputs, satellite
+from . import baselines, dataset, infer, inputs, metrics, satellite
 
 # %% auto #0
-__all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s', 'coverage',
-           'crps_gaussian', 'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'cached_blocks', 'score_rows',
-           'decline_table', 'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share',
-           'box_fit', 'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table',
-           'findings', 'run_stamp']
+__all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s',
+           'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'cached_blocks', 'score_rows', 'decline_table',
+           'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
+           'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table', 'findings',
+           'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -26,7 +25,7 @@ def series_scores(estimate, # estimated totals or maps (any units), any shape
                  )->dict: # nrmse, r, nmb, mare (1)
     "`baselines.scores` plus `mare`, the mean absolute relative error of the values."
     e, t = np.asarray(estimate, float).ravel(), np.asarray(truth, float).ravel()
-    return baselines.scores(e, t) | dict(mare=float(np.mean(np.abs(e - t) / np.abs(t))))
+    return baselines.scores(e, t) | dict(mare=metrics.mare(e, t))
 
 # %% ../nbs/10_evaluate.ipynb #5f34f0ef
 def coarsen(field:xr.DataArray, # per-area field (..., lat, lon), e.g. mol m-2 s-1
@@ -46,25 +45,6 @@ def totals_kg_s(emissions:xr.DataArray, # emissions (mol m-2 s-1), dims ([time,]
     "Province and national NOx totals (kg s-1, as NO2) of emission maps."
     t = regional_totals(emissions.assign_attrs(units='mol m-2 s-1'), fractions=fractions) * M_NO2
     return t.assign_attrs(units='kg s-1', long_name='NOx emissions (as NO2)')
-
-# %% ../nbs/10_evaluate.ipynb #3ba06954
-def coverage(mean, # predictive mean (units of `truth`)
-             sigma, # predictive standard deviation (units of `truth`, same shape)
-             truth, # truth (same units and shape)
-             level:float, # nominal probability of the central interval (1), e.g. 0.68
-            )->float: # observed fraction (1)
-    "Fraction of values inside the central Gaussian interval mean ± z·sigma of probability `level`."
-    z = norm.ppf(0.5 + level / 2)
-    return float(np.mean(np.abs(np.asarray(truth) - np.asarray(mean)) <= z * np.asarray(sigma)))
-
-def crps_gaussian(mean, # predictive mean (units of `truth`)
-                  sigma, # predictive standard deviation (units of `truth`, same shape)
-                  truth, # truth (same units and shape)
-                 )->np.ndarray: # CRPS (units of truth)
-    "CRPS of a Gaussian predictive distribution N(mean, sigma²) (Gneiting et al. 2005, eq. 5)."
-    s = np.maximum(np.asarray(sigma, float), 1e-300)
-    z = (np.asarray(truth, float) - mean) / s
-    return s * (z * (2 * norm.cdf(z) - 1) + 2 * norm.pdf(z) - 1 / np.sqrt(np.pi))
 
 # %% ../nbs/10_evaluate.ipynb #5c850f97
 NETWORKS = ('smaat-unet', 'unet', 'cvae')

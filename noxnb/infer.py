@@ -13,7 +13,7 @@ import torch
 from torch.utils.data import DataLoader
 from .core import NoxnbError, results_dir, atomic_path, to_netcdf_atomic
 from .grid import Grid, regrid_conservative
-from . import dataset, inputs
+from . import dataset, inputs, metrics
 from .models import predict_emissions
 from .train import load_checkpoint, model_from_meta, open_split, rng_state, set_rng_state
 
@@ -341,11 +341,9 @@ def error_scores(truth, # true emissions, array in normalised units
                  sigma, # predictive standard deviation, array in normalised units
                  scale:float=1., # mol m-2 s-1 per normalised unit
                 ):
-    "rmse (mol m-2 s-1), nrmse, total_bias (relative), r, and coverage90 (NaN without sigma)."
-    d = pred - truth
-    cov = float(np.mean(np.abs(d) <= 1.645 * sigma)) if np.isfinite(sigma).all() else float('nan')
-    return dict(rmse=float(np.sqrt(np.mean(d**2))) * scale, nrmse=float(np.sqrt(np.mean(d**2)) / np.mean(truth)),
-                total_bias=float(d.sum() / truth.sum()), r=float(np.corrcoef(truth.ravel(), pred.ravel())[0, 1]), coverage90=cov)
+    "rmse (mol m-2 s-1), nrmse, nmb (relative bias of the total), r, and coverage90 (NaN without sigma), of `noxnb.metrics`."
+    return dict(rmse=metrics.rmse(pred, truth) * scale, nrmse=metrics.nrmse(pred, truth), nmb=metrics.nmb(pred, truth),
+                r=metrics.r(pred, truth), coverage90=metrics.coverage(pred, sigma, truth, 0.9, z=1.645))
 
 # %% ../nbs/08b_infer.ipynb #e636e6c7
 def prior_scores(data_dir:str|Path, # built dataset folder

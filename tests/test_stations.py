@@ -57,5 +57,5 @@ def test_cli_real_layout(tmp_path, capsys):
     tab = pd.read_csv(tmp_path / "station_scores.csv")
     obs = np.array([[20 + h, 30 + h, 40 + h] for h in range(24)], float)
     row = tab.query("group == 'all'").iloc[0]
-    assert row.n == 72 and row.NMB == pytest.approx((35 - obs).sum() / obs.sum()) and row.RMSE == pytest.approx(np.sqrt(((35 - obs) ** 2).mean()))
+    assert row.n == 72 and row.nmb == pytest.approx((35 - obs).sum() / obs.sum()) and row.rmse == pytest.approx(np.sqrt(((35 - obs) ** 2).mean()))
     assert set(tab.group) == {"all", "北京", "天津", "DJF"}
