@@ -7,7 +7,8 @@ and prints one JSON object as its last line: china_days_per_s, device, peak_mem_
 """
 import argparse, json, resource, time
 import torch
-from noxnb.ctm import CTMParams, demo_inputs, meteo_tensors, simulate
+from noxnb.ctm import CTMParams, meteo_tensors, simulate
+from noxnb.demo import demo_inputs
 from noxnb.grid import get_grid
 
 def inputs(days, device, dtype, seed=0):

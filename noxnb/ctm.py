@@ -6,7 +6,6 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
@@ -18,8 +17,7 @@ from .grid import Grid
 __all__ = ['METEO_VARS', 'OUTPUT_ATTRS', 'CTMParams', 'grid_geometry', 'column_to_surface_factor', 'profile_layer_fractions',
            'air_density', 'no2_nox_ratio', 'oh_nox_shape', 'loss_coefficients', 'loss_rate', 'nox_lifetime',
            'van_leer_slope', 'face_fluxes', 'transport_geometry', 'face_winds', 'transport_step', 'substeps', 'substep',
-           'hour_fields', 'advance_hour', 'diagnostics', 'simulate', 'meteo_tensors', 'simulate_ds', 'output_steps',
-           'mock_chimere_out', 'read_chimere', 'solar_zenith_angle', 'demo_inputs']
+           'hour_fields', 'advance_hour', 'diagnostics', 'simulate', 'meteo_tensors', 'simulate_ds', 'output_steps']
 
 # %% ../nbs/04_ctm.ipynb #5e81880e
 @dataclass(frozen=True)
@@ -406,126 +404,3 @@ def _output_dataset(out, em, steps):
     arr = lambda k: out[k].cpu().numpy() if 'world' in em.dims else out[k][0].cpu().numpy()
     return xr.Dataset({k: (dims, arr(k), a) for k, a in OUTPUT_ATTRS.items()}, coords=coords,
                       attrs=dict(source='noxnb.ctm embedded CTM', time_convention='instantaneous at the end of each hour'))
-
-# %% ../nbs/04_ctm.ipynb #778be6bf
-def mock_chimere_out(path, # file to write, e.g. 'out.2021070100_24_ncp.nc'
-                     grid:Grid, # regular lat-lon grid of the file (degree)
-                     times, # output times (the `Times` records)
-                     no2_ppb=2.0, # NO2 (ppb), scalar or (Time, bottom_top, south_north, west_east)
-                     nlev:int=5, # number of vertical levels
-                     airm:float=2.5e19, # air density (molecule cm-3)
-                     thlay:float=100., # layer thickness `thlay` (m)
-                     hght:float=800., # layer height `hght` (m)
-                    ) -> Path:
-    "Write a small file with CHIMERE's `out.*.nc` layout (dimensions, `Times` chars, units) for tests."
-    import netCDF4
-    times = pd.DatetimeIndex(times); shape = (len(times), nlev, *grid.shape)
-    with netCDF4.Dataset(path, 'w') as nc:
-        nc.Title, nc.Chimere_type = 'CHIMERE SUITE', 'out'
-        for d, n in dict(Time=None, DateStrLen=19, west_east=grid.shape[1], south_north=grid.shape[0], bottom_top=nlev).items(): nc.createDimension(d, n)
-        nc.createVariable('Times', 'S1', ('Time', 'DateStrLen'))[:] = netCDF4.stringtochar(np.array(times.strftime('%Y-%m-%d_%H:%M:%S'), dtype='S19'))
-        lon2, lat2 = np.meshgrid(grid.lon, grid.lat)
-        for name, val, units in [('lon', lon2, 'degrees_east'), ('lat', lat2, 'degrees_north')]:
-            v = nc.createVariable(name, 'f4', ('south_north', 'west_east')); v[:], v.units = val, units
-        for name, val, units in [('NO2', no2_ppb, 'ppb vol'), ('airm', airm, 'molecule/cm**3'), ('thlay', thlay, 'm')]:
-            v = nc.createVariable(name, 'f4', ('Time', 'bottom_top', 'south_north', 'west_east')); v[:], v.units = np.broadcast_to(val, shape), units
-        v = nc.createVariable('hght', 'f4', ('Time', 'south_north', 'west_east')); v[:], v.units = hght, 'm'
-    return Path(path)
-
-# %% ../nbs/04_ctm.ipynb #bfa1c799
-def _chimere_times(ds, path):
-    raw = ds['Times'].values
-    strings = [b''.join(r).decode() if raw.ndim == 2 else (r.decode() if isinstance(r, bytes) else str(r)) for r in raw]
-    try: return pd.to_datetime([s.strip().replace('_', ' ') for s in strings])
-    except ValueError as e: raise NoxnbError(f"{path}: cannot parse CHIMERE Times {strings[:2]}: {e}") from None
-
-def _chimere_grid(ds, path):
-    lat, lon = ds['lat'].values, ds['lon'].values
-    if lat.ndim != 2 or np.ptp(lat, axis=1).max() > 1e-4 or np.ptp(lon, axis=0).max() > 1e-4:
-        raise NoxnbError(f"{path}: lon/lat are not a regular lat-lon grid (2-D, lat constant along west_east)")
-    return Grid.from_coords(lat[:, 0].astype(float).round(6), lon[0].astype(float).round(6))
-
-def _chimere_ppb(ds, name, path):
-    units = ds[name].attrs.get('units', '').lower().replace(' ', '')
-    if units.startswith('ppb'): return ds[name]
-    if units in ('ug/m3', 'µg/m3', 'ugm-3'):  # µg m-3 → ppb with the air density
-        return ds[name] * 1e-9 / M_NO2 * N_A / (ds['airm'] * 1e6) * 1e9
-    raise NoxnbError(f"{path}: {name} has units {ds[name].attrs.get('units')!r}, expected 'ppb vol' or 'ug/m3'")
-
-# %% ../nbs/04_ctm.ipynb #8b7b8791
-def read_chimere(path, # CHIMERE hourly output `out.*.nc`
-                 grid:Grid|None=None, # regrid (area-conservatively) onto this grid; default: CHIMERE's own regular grid
-                 params:CTMParams=CTMParams(), # CTM parameters
-                ) -> xr.Dataset:
-    "CTM output Dataset (`no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb`, `lifetime` (h)) from a CHIMERE `out.*.nc`."
-    path = Path(path)
-    try: ds = xr.open_dataset(path, decode_times=False, mask_and_scale=True)
-    except (OSError, ValueError) as e: raise NoxnbError(f"{path}: not a readable netCDF file ({e})") from None
-    missing = [v for v in ('Times', 'lon', 'lat', 'NO2', 'airm', 'hght') if v not in ds] + ([] if 'thlay' in ds or 'hlay' in ds else ['thlay|hlay'])
-    if missing: raise NoxnbError(f"{path}: not a CHIMERE out.*.nc file, missing {missing}")
-    thick = ds['thlay'] if 'thlay' in ds else _thickness(ds['hlay'])
-    to_col = lambda ppb: (ppb * 1e-9 * ds['airm'] * thick * 100).sum('bottom_top') * 1e4 / N_A  # mol m-2
-    no2 = _chimere_ppb(ds, 'NO2', path)
-    nox = _chimere_ppb(ds, 'NOX', path) if 'NOX' in ds else (no2 + _chimere_ppb(ds, 'NO', path) if 'NO' in ds else no2 * np.nan)
-    surf = (no2 * 1e-9 * ds['airm'] * 1e6 / N_A).isel(bottom_top=0)  # mol m-3
-    loss = params.k_oh_no2 * _chimere_ppb(ds, 'OH', path) * 1e-9 * ds['airm'] * no2 / nox if 'OH' in ds else no2 * np.nan
-    fields = dict(no2_column=to_col(no2), nox_column=to_col(nox), no2_surface=surf * M_NO2 * 1e9,
-                  no2_surface_ppb=no2.isel(bottom_top=0), lifetime=(1 / (3600 * loss)).isel(bottom_top=0))
-    return _chimere_dataset(fields, _chimere_times(ds, path), _chimere_grid(ds, path), grid, path)
-
-def _thickness(hlay):
-    "Layer thickness (m) from layer-top heights above ground (m)."
-    return hlay.copy(data=np.diff(hlay.values, axis=hlay.get_axis_num('bottom_top'), prepend=0.))
-
-def _chimere_dataset(fields, times, own, grid, path):
-    out = xr.Dataset({k: (('time', 'lat', 'lon'), v.transpose('Time', 'south_north', 'west_east').values.astype('f8'), OUTPUT_ATTRS[k])
-                      for k, v in fields.items()}, coords=dict(time=times, lat=own.lat, lon=own.lon),
-                     attrs=dict(source=f'CHIMERE {path.name}', time_convention='instantaneous at the end of each hour'))
-    if grid is None or grid == own: return out
-    from noxnb.grid import regrid_conservative
-    return xr.Dataset({k: regrid_conservative(out[k], grid).assign_attrs(OUTPUT_ATTRS[k]) for k in out}, attrs=out.attrs)
-
-# %% ../nbs/04_ctm.ipynb #cae2b5e9
-def solar_zenith_angle(times, # UTC times
-                       lat, # latitudes (degrees), broadcastable
-                       lon, # longitudes (degrees), broadcastable
-                      ) -> np.ndarray:
-    "Solar zenith angle (degree), (time, lat, lon), from the declination and hour angle (±0.5° accuracy)."
-    t = pd.DatetimeIndex(times)
-    doy, hour = t.day_of_year.values[:, None, None], (t.hour + t.minute / 60).values[:, None, None]
-    decl = np.deg2rad(-23.44) * np.cos(2 * np.pi * (doy + 10) / 365)
-    hour_angle = np.deg2rad(15 * (hour - 12) + np.asarray(lon)[None, None, :])
-    phi = np.deg2rad(np.asarray(lat))[None, :, None]
-    cos_z = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(hour_angle)
-    return np.rad2deg(np.arccos(np.clip(cos_z, -1, 1)))
-
-# %% ../nbs/04_ctm.ipynb #d47586ff
-def demo_inputs(grid:Grid, # regular lat-lon grid (degree)
-                start:str, # first UTC time
-                hours:int, # number of hourly steps (h)
-                n_cities:int=8, # number of cities
-                seed:int=0, # random seed
-                wind:tuple=(4., 1.), # m s-1, mean PBL wind (u, v)
-               ) -> tuple:
-    "(emissions, meteo) Datasets for demonstrations: cities of 2–6e-8 mol m-2 s-1 on 2e-10, a diurnal PBL (m), seasonal 2-m temperature (K) and the solar zenith angle."
-    rng = np.random.default_rng(seed)
-    times = pd.date_range(start, periods=hours, freq='h')
-    lat, lon = np.meshgrid(grid.lat, grid.lon, indexing='ij')
-    cities = zip(rng.uniform(grid.lat[2], grid.lat[-3], n_cities), rng.uniform(grid.lon[2], grid.lon[-3], n_cities), rng.uniform(2e-8, 6e-8, n_cities))
-    base = 2e-10 + sum(a * np.exp(-((lat - y)**2 + (lon - x)**2) / (2 * 0.3**2)) for y, x, a in cities)
-    sza = solar_zenith_angle(times, grid.lat, grid.lon)
-    day = np.clip(np.cos(np.deg2rad(sza)), 0, None)
-    emis = base[None] * (0.7 + 0.6 * day)
-    coords = dict(time=times, **grid.coords)
-    return (xr.Dataset(dict(emissions=(('time', 'lat', 'lon'), emis, dict(units='mol m-2 s-1'))), coords=coords),
-            _demo_meteo(grid, times, sza, day, wind, rng))
-
-def _demo_meteo(grid, times, sza, day, wind, rng):
-    summer = np.cos(2 * np.pi * (times.day_of_year.values - 200) / 365)[:, None, None]
-    lat = grid.lat[None, :, None] + 0 * sza
-    wave = np.sin(np.deg2rad(grid.lon)[None, None, :] * 8 + rng.uniform(0, 6)) * np.cos(np.deg2rad(lat) * 6)
-    f = dict(u=wind[0] + 3 * wave, v=wind[1] + 2 * np.roll(wave, 3, axis=2), pblh=250 + (900 + 500 * summer) * day,
-             t2m=285 + 13 * summer - 0.6 * (lat - 35) + 5 * day, psurf=101325. + 0 * sza, cloud_fraction=0.3 + 0 * sza, sza=sza)
-    units = dict(u='m s-1', v='m s-1', pblh='m', t2m='K', psurf='Pa', cloud_fraction='1', sza='degree')
-    return xr.Dataset({k: (('time', 'lat', 'lon'), v.astype('f4'), dict(units=units[k])) for k, v in f.items()},
-                      coords=dict(time=times, **grid.coords))

@@ -113,10 +113,10 @@ def chunk_path(out_dir:str|Path, # the dataset folder, a path
 # %% ../nbs/06_dataset.ipynb #0209362b
 def real_stages()->SimpleNamespace:
     "The upstream functions of the product (inventory, meteo, ctm, satellite)."
-    from noxnb import inventory, meteo, ctm, satellite
-    return SimpleNamespace(build_inventory=inventory.build_inventory, perturbed_world=inventory.perturbed_world,
-                           world_draws=inventory.world_draws, daily_variability=inventory.daily_variability,
-                           hourly_emissions=inventory.hourly_emissions, synthetic_meteo=meteo.synthetic_meteo,
+    from noxnb import inventory, variability, meteo, ctm, satellite
+    return SimpleNamespace(build_inventory=inventory.build_inventory, perturbed_world=variability.perturbed_world,
+                           world_draws=variability.world_draws, daily_variability=variability.daily_variability,
+                           hourly_emissions=variability.hourly_emissions, synthetic_meteo=meteo.synthetic_meteo,
                            simulate_ds=ctm.simulate_ds, observe=satellite.observe)
 
 def domain_grid(conf:dict, # a dataset configuration (`grid` or `domain`)

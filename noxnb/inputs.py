@@ -54,7 +54,7 @@ def overpass_sza(days:np.ndarray, # days (datetime64)
                  local_hour:float=13.5, # overpass local solar time (h)
                 )->np.ndarray: # solar zenith angle at the overpass (day, lat, 1) (degree)
     "Solar zenith angle at the overpass: at a fixed local solar time the hour angle, hence the angle, does not depend on longitude."
-    from noxnb.ctm import solar_zenith_angle
+    from noxnb.demo import solar_zenith_angle
     t = pd.DatetimeIndex(days).normalize() + pd.Timedelta(hours=local_hour)
     return solar_zenith_angle(t, np.asarray(lat, float), np.zeros(1))
 

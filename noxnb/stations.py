@@ -245,10 +245,10 @@ def hourly_from_daily(prior:xr.DataArray, # prior emissions, hourly (time, lat, 
 # %% ../nbs/12_stations.ipynb #0ccc9608
 def _world(days:pd.DatetimeIndex, sc:dict, grid:Grid, seed:int) -> SimpleNamespace:
     "Truth and prior hourly emissions, meteorology and the truth CTM run for consecutive evaluation days (+ spin-up)."
-    from noxnb import inventory, meteo, ctm
+    from noxnb import inventory, variability, meteo, ctm
     t = pd.date_range(days[0] - pd.Timedelta(days=sc["spinup_days"]), days[-1] + pd.Timedelta(hours=23), freq="h")
-    truth, prior = inventory.perturbed_world(inventory.build_inventory(grid, int(days[0].year)), seed=seed)
-    e_t, e_p = inventory.hourly_emissions(truth, t), inventory.hourly_emissions(prior, t)
+    truth, prior = variability.perturbed_world(inventory.build_inventory(grid, int(days[0].year)), seed=seed)
+    e_t, e_p = variability.hourly_emissions(truth, t), variability.hourly_emissions(prior, t)
     met = meteo.synthetic_meteo(grid, t, seed=seed + 1)
     return SimpleNamespace(days=days, times=t, truth=e_t, prior=e_p, meteo=met, ctm_truth=ctm.simulate_ds(e_t, met, grid, out_hours=t))
 

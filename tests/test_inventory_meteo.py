@@ -5,6 +5,7 @@ import numpy as np, pandas as pd, pytest, xarray as xr
 from hypothesis import given, settings, strategies as st, HealthCheck
 
 inventory = pytest.importorskip('noxnb.inventory')
+variability = pytest.importorskip('noxnb.variability')
 meteo = pytest.importorskip('noxnb.meteo')
 from noxnb.core import NoxnbError, ddeq_file, M_NO2
 from noxnb.grid import Grid
@@ -50,7 +51,7 @@ def small_inventory():
 @given(seed=st.integers(0, 2**63 - 1), sigma=st.floats(0.0, 1.0))
 def test_perturbed_world_positive(small_inventory, seed, sigma):
     "Any seed and spread give finite, non-negative truth and a prior equal to the inventory."
-    truth, prior = inventory.perturbed_world(small_inventory, seed, sigma=sigma)
+    truth, prior = variability.perturbed_world(small_inventory, seed, sigma=sigma)
     assert np.isfinite(truth.emissions.values).all() and (truth.emissions.values >= 0).all()
     assert np.array_equal(prior.emissions.values, small_inventory.emissions.values)
     total = sum(truth[f'emissions_{s}'] for s in inventory.SECTORS)
@@ -80,6 +81,6 @@ def test_read_era5_random_bytes(data, tmp_path_factory):
 def test_hourly_year_matches_annual_total(small_inventory):
     "Over a whole year the hourly emissions integrate to the annual mean (the profiles are normalised)."
     t = pd.date_range('2019-01-01', '2019-12-31 23:00', freq='h')
-    h = inventory.hourly_emissions(small_inventory, t)
+    h = variability.hourly_emissions(small_inventory, t)
     ratio = h.emissions.mean('time') / small_inventory.emissions
     assert np.nanmax(np.abs(ratio.values - 1)) < 5e-4

@@ -10,9 +10,9 @@ from pathlib import Path
 FUNCS = {'baselines': ['flux_divergence', 'overpass_columns', 'mass_balance', 'fourdvar'],
          'ctm': ['substep', 'advance_hour', 'simulate_ds'],
          'download': ['download_resumable'],
-         'inventory': ['perturbed_world', 'world_draws', 'daily_variability'],
          'real': ['cross_sectional_flux'],
-         'satellite': ['observe', 'make_l2_pixels']}
+         'satellite': ['observe', 'make_l2_pixels'],
+         'variability': ['perturbed_world', 'world_draws', 'daily_variability']}
 
 # `*args` calls read by hand: the starred expression → how many positional arguments it unpacks to
 KNOWN_STAR = {'stage_inputs(date)': 2}  # nbs/04_ctm.ipynb: returns (hourly emissions, meteorology)
