@@ -18,10 +18,10 @@ from .models import predict_emissions
 from .train import load_checkpoint, model_from_meta, open_split, rng_state, set_rng_state
 
 # %% auto #0
-__all__ = ['INFER_METEO', 'PLAUSIBLE', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns', 'free_level', 'predict',
-           'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path', 'record_best_model',
-           'default_prior', 'infer_cli', 'spread_factor', 'spread_calibration', 'calibrate_spread', 'score_split',
-           'error_scores', 'prior_scores']
+__all__ = ['INFER_METEO', 'PLAUSIBLE', 'INTERVAL_LEVELS', 'load_run', 'model_grid', 'regrid_columns', 'meteo_on_columns',
+           'free_level', 'predict', 'check_plausible', 'read_meteo_files', 'read_columns', 'best_model_path',
+           'record_best_model', 'default_prior', 'infer_cli', 'spread_factor', 'spread_calibration', 'interval_z',
+           'calibrate_spread', 'score_split', 'error_scores', 'prior_scores']
 
 # %% ../nbs/08b_infer.ipynb #8a776b7b
 _RUNS = {}  # (run folder, checkpoint, device) → (file stamps, model): a run is read from disk once per process
@@ -157,11 +157,16 @@ def _simulated_prior_column(prior, met, cols, how, local_hour=13.5):
     p = inputs._on_grid(prior[['emissions']], cols.lat.values, cols.lon.values, True)
     return dataset.prior_column(p, met, cols.time.values, _grid_of(cols), local_hour)
 
+def _interval_attrs(meta):
+    "run.json's calibrated interval half-widths as netCDF attributes: central interval of probability interval_levels[i] = mean ± interval_z[i]·sigma."
+    z = meta.get('interval_z') or {}
+    return dict(interval_levels=[float(k) for k in z], interval_z=list(z.values())) if z else {}
+
 def _emission_dataset(cols, e, s, meta, run_dir, with_prior):
     "Emission Dataset (time, lat, lon) from the predicted arrays."
     dims, u = ('time', 'lat', 'lon'), dict(units='mol m-2 s-1')
     v = dict(emissions=(dims, e, u | dict(long_name='NOx emissions (as NO2), daily mean')))
-    if s is not None: v['emissions_sigma'] = (dims, s, u | dict(long_name='standard deviation of the CVAE ensemble'))
+    if s is not None: v['emissions_sigma'] = (dims, s, u | dict(long_name='standard deviation of the CVAE ensemble') | _interval_attrs(meta))
     return xr.Dataset(v, coords=dict(time=cols.time.values, lat=cols.lat.values, lon=cols.lon.values),
                       attrs=dict(model=meta['model'], run_dir=str(Path(run_dir).resolve()), time_resolution='daily mean',
                                  prior='given' if with_prior else 'none (prior channel = 0)'))
@@ -306,20 +311,34 @@ def spread_calibration(mean:np.ndarray, # predictive means (any units)
     miss = lambda k: max(abs(np.mean(e <= _norm.ppf(0.5 + l / 2) * k * s) - l) for l in levels)
     return float(min(np.geomspace(min(ks), max(ks), 41), key=miss))
 
+INTERVAL_LEVELS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.68, 0.7, 0.8, 0.9, 0.95, 0.99)  # central intervals calibrated by `calibrate_spread` (1)
+
+def interval_z(mean:np.ndarray, # predictive means (any units)
+               sigma:np.ndarray, # predictive standard deviations (same units)
+               truth:np.ndarray, # true values (same units)
+               levels:tuple=INTERVAL_LEVELS, # probabilities of the central intervals (1)
+              )->dict: # {'0.68': z, …}: the interval of probability `level` is mean ± z·sigma
+    "Calibrated half-width of each central interval in units of sigma: the `level` quantile of |truth − mean|/σ."
+    r = np.abs(np.asarray(truth, float) - mean) / np.asarray(sigma, float)
+    r = r[np.isfinite(r)]
+    return {f'{l:g}': float(np.quantile(r, l)) for l in levels}
+
 def calibrate_spread(run_dir:str|Path, # run folder written by `fit`
                      data_dir:str|Path, # built dataset folder
                      split:str='val', # split to calibrate on
                      n_samples:int=16, # CVAE ensemble size
                     )->float|None: # sigma_scale written to run.json (None: the model has no spread)
-    "Fit `spread_calibration` on a split (whole maps, every cell) and record it as `sigma_scale` in run.json."
+    "Fit `spread_calibration` and `interval_z` on a split (whole maps, every cell); record them in run.json (`sigma_scale`, `interval_z`)."
     model, meta = load_run(run_dir)
     t, p, s = [], [], []
     for b in DataLoader(open_split(data_dir, split, prev_days=meta['cfg'].get('prev_days', 0)), 8):
         m, sd = predict_emissions(model, b['x'], b['prior'], n_samples)
         if sd is None: return None
         t.append(b['y']); p.append(m); s.append(sd)
-    k = spread_calibration(*(torch.cat(x).numpy() for x in (p, s, t)))
-    with atomic_path(Path(run_dir) / 'run.json') as tmp: Path(tmp).write_text(json.dumps(meta | dict(sigma_scale=k), indent=1))
+    p, s, t = (torch.cat(x).numpy() for x in (p, s, t))
+    k = spread_calibration(p, s, t)
+    cal = dict(sigma_scale=k, interval_z=interval_z(p, k * s, t))  # z relative to the calibrated sigma that `predict` returns
+    with atomic_path(Path(run_dir) / 'run.json') as tmp: Path(tmp).write_text(json.dumps(meta | cal, indent=1))
     return k
 
 # %% ../nbs/08b_infer.ipynb #6bcaac29
