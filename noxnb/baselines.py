@@ -21,9 +21,9 @@ __all__ = ['METHODS', 'overpass_torch', 'check_columns', 'prior_hourly', 'diverg
            'infer_baseline', 'scores']
 
 # %% ../nbs/09_baselines.ipynb #9433d057
-def overpass_torch(field, # hourly field (B, T, nlat, nlon), tensor
+def overpass_torch(field, # hourly field, tensor (any units), (B, T, nlat, nlon)
                    i0, # hour index from `overpass_weights` (days, nlon), indexing T
-                   w, # weight (1) of the next hour from `overpass_weights` (days, nlon)
+                   w, # weight of the next hour from `overpass_weights` (1), (days, nlon)
                   ):
     "Differentiable overpass sampling: (B, days, nlat, nlon)."
     B, _, nlat, nlon = field.shape
@@ -32,8 +32,8 @@ def overpass_torch(field, # hourly field (B, T, nlat, nlon), tensor
     return field.gather(1, idx) * (1 - wt) + field.gather(1, idx + 1) * wt
 
 # %% ../nbs/09_baselines.ipynb #17e3cdbd
-def check_columns(columns:xr.Dataset, # daily composite: `no2_trop`, `no2_trop_sigma` (mol m-2), `valid`; (time, lat, lon)
-                 ) -> tuple:
+def check_columns(columns:xr.Dataset, # daily `no2_trop`, `no2_trop_sigma`, `valid` (mol m-2, mol m-2, bool), (time, lat, lon)
+                 ) -> tuple: # days, no2_trop, sigma (mol m-2), valid as numpy, invalid cells NaN
     "(days, no2_trop, sigma, valid) as numpy, invalid cells NaN; a clear error for a wrong composite."
     missing = [k for k in ('no2_trop', 'valid') if k not in columns]
     if missing: raise NoxnbError(f"column composite lacks {missing} (needs no2_trop, no2_trop_sigma, valid)")
@@ -46,9 +46,9 @@ def check_columns(columns:xr.Dataset, # daily composite: `no2_trop`, `no2_trop_s
     return pd.DatetimeIndex(c.time.values).normalize(), np.where(valid, y, np.nan), sigma, valid
 
 # %% ../nbs/09_baselines.ipynb #ec5ffe35
-def prior_hourly(prior:xr.Dataset, # `emissions` (mol m-2 s-1): (lat, lon), or (time, lat, lon) hourly or daily
+def prior_hourly(prior:xr.Dataset, # `emissions`: (lat, lon), or (time, lat, lon) hourly or daily (mol m-2 s-1)
                  times, # hourly UTC times
-                ) -> np.ndarray:
+                ) -> np.ndarray: # prior emissions at `times` (mol m-2 s-1), (T, nlat, nlon)
     "Prior emissions (mol m-2 s-1) at `times`, (T, nlat, nlon): constant if timeless, else the latest record at or before each time."
     if prior is None or 'emissions' not in prior: raise NoxnbError("this method needs a prior Dataset with `emissions` (mol m-2 s-1)")
     e = prior['emissions']
@@ -88,7 +88,7 @@ def _day_index(times, days):
 def divergence(fx, # eastward flux (mol m-1 s-1), (..., nlat, nlon)
                fy, # northward flux (mol m-1 s-1), (..., nlat, nlon)
                grid:Grid, # regular lat-lon grid of the fluxes (degree)
-              ) -> np.ndarray:
+              ) -> np.ndarray: # horizontal divergence (mol m-2 s-1)
     "Horizontal divergence (mol m-2 s-1) on the sphere, centred differences (one-sided at the edges)."
     lat = np.deg2rad(np.asarray(grid.lat))[:, None]
     dlam, dphi = np.deg2rad(np.diff(grid.lon).mean()), np.deg2rad(np.diff(grid.lat).mean())
@@ -97,14 +97,14 @@ def divergence(fx, # eastward flux (mol m-1 s-1), (..., nlat, nlon)
     return (dfx + dfy) / (R_EARTH * np.cos(lat))
 
 # %% ../nbs/09_baselines.ipynb #f1c4718b
-def lifetime_climatology(lat, # latitude (degree north), array
-                         doy, # day of year (1-366), broadcastable against `lat`
-                         tau_summer_h:float=5.9, # mid-summer lifetime at `tau_lat_ref` (h): Shah et al. 2020, East China
-                         tau_winter_h:float=21., # mid-winter lifetime at `tau_lat_ref` (h): Shah et al. 2020
-                         tau_lat_ref:float=35., # latitude of the two anchors (degree north): Shah's box 30-40 N
-                         tau_lat_slope:float=0.0155, # relative rise of τ per degree of |latitude| (1/degree): ln(5.9/4)/25
-                         tau_doy_summer:float=196., # day of year of the shortest lifetime (mid-July)
-                        )->np.ndarray:
+def lifetime_climatology(lat, # latitude, array (degree north)
+                         doy, # day of year, 1–366, broadcastable against `lat` (day)
+                         tau_summer_h:float=5.9, # mid-summer lifetime at `tau_lat_ref`: Shah et al. 2020, East China (h)
+                         tau_winter_h:float=21., # mid-winter lifetime at `tau_lat_ref`: Shah et al. 2020 (h)
+                         tau_lat_ref:float=35., # latitude of the two anchors: Shah's box 30-40 N (degree north)
+                         tau_lat_slope:float=0.0155, # relative rise of τ per degree of |latitude|: ln(5.9/4)/25 (1/degree)
+                         tau_doy_summer:float=196., # day of year of the shortest lifetime, mid-July (day)
+                        )->np.ndarray: # NOx lifetime (h)
     "NOx lifetime (h) by latitude and season: 1/τ a seasonal cosine between 1/τ_summer and 1/τ_winter, τ exponential in |latitude|."
     lat = np.asarray(lat, float)
     phase = 2 * np.pi * (np.asarray(doy, float) - tau_doy_summer) / 365.25 + np.pi * (lat < 0)   # southern hemisphere: half a year later
@@ -112,11 +112,11 @@ def lifetime_climatology(lat, # latitude (degree north), array
     return np.exp(tau_lat_slope * (np.abs(lat) - tau_lat_ref)) / ((1 - s) / tau_summer_h + s / tau_winter_h)
 
 # %% ../nbs/09_baselines.ipynb #e231078a
-def diurnal_ratio(prior:xr.Dataset|None, # `emissions` (mol m-2 s-1): hourly (time, lat, lon), daily or static; None: ratio 1
+def diurnal_ratio(prior:xr.Dataset|None, # `emissions`: hourly (time, lat, lon), daily or static; None: ratio 1 (mol m-2 s-1)
                   days, # the days (datetime64)
                   local_hour:float=13.5, # local solar time of the overpass (h)
                   daily:bool=True, # False: one map, the ratio of the means over the days
-                 )->np.ndarray:
+                 )->np.ndarray: # daily-mean / overpass-time prior emission (1), (days, nlat, nlon) or (1, nlat, nlon)
     "Daily-mean / overpass-time prior emission (1), (days, nlat, nlon) or (1, nlat, nlon); 1 where the prior is 0 at the overpass."
     days = pd.DatetimeIndex(days).normalize()
     if prior is None: return np.ones((len(days) if daily else 1, 1, 1))
@@ -129,20 +129,20 @@ def diurnal_ratio(prior:xr.Dataset|None, # `emissions` (mol m-2 s-1): hourly (ti
     return np.where(at > 0, mean / np.where(at > 0, at, 1.), 1.)
 
 # %% ../nbs/09_baselines.ipynb #20f73a84
-def flux_divergence(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `valid`)
-                    meteo:xr.Dataset, # hourly meteorology (`u`, `v` m s-1 PBL-mean; `pblh`, `t2m`, `psurf`, `sza`, `cloud_fraction` for lifetime='ctm')
-                    prior:xr.Dataset|None=None, # fills cells without data (else 0); its diurnal cycle for diurnal='prior'
-                    grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+def flux_divergence(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol m-2, bool)
+                    meteo:xr.Dataset, # hourly `u`, `v` (PBL mean), + `pblh`, `t2m`, `psurf`, `sza`, `cloud_fraction` for 'ctm' (m s-1, m s-1, m, K, Pa, degree, 1)
+                    prior:xr.Dataset|None=None, # prior `emissions` for cells without data (else 0), diurnal='prior' cycle (mol m-2 s-1)
+                    grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
                     *, # options (keyword-only)
-                    lifetime_h:float|str=4.0, # NOx lifetime (h); 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology`
+                    lifetime_h:float|str=4.0, # NOx lifetime; 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology` (h)
                     nox_no2:float=1.32, # NOx/NO2 column ratio (1)
-                    background:float|None=None, # background column (mol m-2); None: the `background_pct` percentile per day
-                    background_pct:float=5., # percentile (%) of the valid columns taken as background
+                    background:float|None=None, # background column; None: the `background_pct` percentile per day (mol m-2)
+                    background_pct:float=5., # percentile of the valid columns taken as background (%)
                     local_hour:float=13.5, # local solar time of the overpass (h)
                     daily:bool=False, # True: daily maps; False: their mean
                     diurnal:str='none', # 'prior': overpass-time emissions × `diurnal_ratio` of the prior (daily means); 'none': as seen at the overpass
                     lifetime_params:dict|None=None, # keyword arguments of `lifetime_climatology` (None: its literature defaults)
-                   )->xr.Dataset:
+                   )->xr.Dataset: # `emissions`, daily maps or their mean (mol m-2 s-1)
     "NOx emissions (mol m-2 s-1) by the flux-divergence method; daily maps or their mean."
     t0, (days, y, _, valid) = time.perf_counter(), check_columns(columns)
     grid = _grid_of(columns, grid)
@@ -186,7 +186,7 @@ def _ctm_lifetime(nox, ov):
 
 # %% ../nbs/09_baselines.ipynb #dbca704c
 def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T, nlat, nlon)
-                     meteo:xr.Dataset, # hourly meteorology covering `times`
+                     meteo:xr.Dataset, # hourly meteorology over `times`, `METEO_VARS` (m s-1, m s-1, m, K, Pa, 1, degree)
                      times, # hourly UTC times of the emissions
                      days, # the days (datetime64) to sample
                      grid:Grid, # regular lat-lon grid (degree)
@@ -195,7 +195,7 @@ def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T,
                      local_hour:float=13.5, # local solar time of the overpass (h)
                      device=None, # torch device (None: default)
                      dtype=torch.float32, # torch dtype of the simulation
-                    ) -> np.ndarray:
+                    ) -> np.ndarray: # CTM NO2 column at each day's overpass (mol m-2), (days, nlat, nlon)
     "CTM NO2 column (mol m-2) at the overpass of each day, (days, nlat, nlon)."
     dev = get_device(device)
     i0, w = overpass_weights(times, days, grid.lon, local_hour)
@@ -206,21 +206,21 @@ def overpass_columns(emissions:np.ndarray, # hourly emissions (mol m-2 s-1), (T,
     return overpass_torch(out['no2_column'], np.searchsorted(steps, i0), w)[0].cpu().double().numpy()
 
 # %% ../nbs/09_baselines.ipynb #244ccc43
-def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `valid`)
-                 meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
+def mass_balance(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol m-2, bool)
+                 meteo:xr.Dataset, # hourly `ctm.METEO_VARS` over the days + spin-up (m s-1, m s-1, m, K, Pa, 1, degree)
                  prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
-                 grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+                 grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
                  *, # options (keyword-only)
                  iterations:int=2, # CTM runs with updated emissions
-                 spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
+                 spinup_hours:int=24, # simulated before the first day, fewer if the meteorology starts later (h)
                  local_hour:float=13.5, # local solar time of the overpass (h)
                  clip:tuple=(0.1, 10.), # bounds of the daily scaling factor (1)
-                 min_signal:float=1e-6, # mol m-2: cells where prior − background is smaller keep the prior
+                 min_signal:float=1e-6, # cells where prior − background is smaller keep the prior (mol m-2)
                  params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
                  daily:bool=False, # True: daily maps; False: their mean
                  device=None, # torch device (None: default)
-                 obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
-                )->xr.Dataset:
+                 obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), scalar (1), (days, nlat, nlon)
+                )->xr.Dataset: # `emissions` scaled from the prior (mol m-2 s-1)
     "NOx emissions (mol m-2 s-1) scaled from the prior by observed / simulated column above background."
     t0, (days, y, _, valid) = time.perf_counter(), check_columns(columns)
     grid, times = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo)
@@ -234,11 +234,11 @@ def mass_balance(columns:xr.Dataset, # daily composite (`no2_trop` mol m-2, `val
     return _emission_dataset(_daily_means(e, times, days), days, grid, daily, 'mass-balance', iterations=iterations, seconds_per_day=(time.perf_counter() - t0) / len(days))
 
 # %% ../nbs/09_baselines.ipynb #d77af4b7
-def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, T, nlat, nlon)
+def perturb_winds(met:dict, # tensors of `ctm.meteo_tensors` (m s-1, m s-1, m, K, Pa, 1, degree), (B, T, nlat, nlon)
                   day_of_hour, # day index of each hour (T,)
-                  wind_error:float, # relative speed error and direction error (rad), standard deviation
+                  wind_error:float, # std of the relative speed error (1) and of the direction error (rad)
                   seed:int=0, # seed of the per-day draws
-                 )->dict:
+                 )->dict: # copy of `met` with perturbed winds `u`, `v` (m s-1)
     "Copy of `met` with the winds scaled by (1+δ) and turned by θ, δ and θ ~ N(0, wind_error) drawn per day."
     if wind_error <= 0: return met
     g = torch.Generator().manual_seed(seed)
@@ -248,9 +248,9 @@ def perturb_winds(met:dict, # meteorology tensors from `ctm.meteo_tensors`, (B, 
     return met | dict(u=met['u'] * c - met['v'] * s, v=met['u'] * s + met['v'] * c)
 
 # %% ../nbs/09_baselines.ipynb #840f7c85
-def background_cost(x, # log scalings (1), tensor (n_maps, nlat, nlon); consecutive maps are consecutive days
+def background_cost(x, # log scalings, tensor; consecutive maps are consecutive days (1), (n_maps, nlat, nlon)
                     prior_sigma:float, # width of the log-normal prior (1)
-                    time_corr:float=0., # correlation of consecutive maps (1), in [0, 1): AR(1) prior in time
+                    time_corr:float=0., # correlation of consecutive maps, in [0, 1): AR(1) prior in time (1)
                    ):
     "½ xᵀB⁻¹x with B = σ_b² ρ^|i−j| per cell: ½ σ_b⁻² [x₀² + Σ_t (x_t − ρ x_{t−1})² / (1 − ρ²)]; ½ Σ (x/σ_b)² for ρ = 0."
     if time_corr == 0: return 0.5 * ((x / prior_sigma)**2).sum()
@@ -258,27 +258,27 @@ def background_cost(x, # log scalings (1), tensor (n_maps, nlat, nlon); consecut
     return 0.5 * ((x[0]**2).sum() + innovations.sum()) / prior_sigma**2
 
 # %% ../nbs/09_baselines.ipynb #4adecbf3
-def fourdvar(columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
-             meteo:xr.Dataset, # hourly meteorology covering the days and the spin-up
+def fourdvar(columns:xr.Dataset, # daily composite `no2_trop`, `no2_trop_sigma`, `valid` (mol m-2, mol m-2, bool)
+             meteo:xr.Dataset, # hourly `ctm.METEO_VARS` over the days + spin-up (m s-1, m s-1, m, K, Pa, 1, degree)
              prior:xr.Dataset, # prior `emissions` (mol m-2 s-1)
-             grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+             grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
              *, # options (keyword-only)
              prior_sigma:float=0.5, # width of the log-normal prior (1)
              iterations:int=20, # L-BFGS iterations (each a few CTM forward + adjoint runs)
-             wind_error:float=0., # realistic run: wind error (relative, rad)
-             lifetime_error:float=0., # realistic run: lifetime bias (relative, 1)
-             spinup_hours:int=24, # h simulated before the first day (fewer if the meteorology starts later)
+             wind_error:float=0., # realistic run: relative wind-speed error (1) and direction error (rad)
+             lifetime_error:float=0., # realistic run: relative lifetime bias (1)
+             spinup_hours:int=24, # simulated before the first day, fewer if the meteorology starts later (h)
              local_hour:float=13.5, # local solar time of the overpass (h)
              params:ctm.CTMParams=ctm.CTMParams(), # CTM parameters
              daily:bool=False, # True: daily maps; False: their mean
              seed:int=0, # seed of the wind perturbation
              device=None, # torch device (None: default)
              dtype=torch.float64, # torch dtype of the simulation
-             obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), (days, nlat, nlon) or scalar
+             obs_scale=1., # observation-operator factor on the CTM column (e.g. averaging-kernel scaling), scalar (1), (days, nlat, nlon)
              control:str='daily', # 'daily': a log-scaling map per day; 'window': one map for the whole window; 'correlated': daily maps, AR(1) prior
-             time_corr:float=0.5, # day-to-day correlation of the 'correlated' prior (1), in (0, 1)
-             prior_floor:float=0., # background added to the prior, as a fraction of its mean (1): lets the log-scaling create emissions where the prior has none
-            )->xr.Dataset:
+             time_corr:float=0.5, # day-to-day correlation of the 'correlated' prior, in (0, 1) (1)
+             prior_floor:float=0., # background added to the prior, as a fraction of its mean: lets the log-scaling create emissions where the prior has none (1)
+            )->xr.Dataset: # `emissions` of the 4D-Var optimum (mol m-2 s-1)
     "NOx emissions (mol m-2 s-1) minimising the 4D-Var cost with the CTM's autograd adjoint and L-BFGS."
     t0, (days, y, sigma, valid) = time.perf_counter(), check_columns(columns)
     grid, times, dev = _grid_of(columns, grid), _sim_times(days, spinup_hours, meteo), get_device(device)
@@ -327,12 +327,12 @@ def _lbfgs(x, cost, iterations, n_eval):
 METHODS = {'flux-divergence': flux_divergence, 'mass-balance': mass_balance, '4dvar': fourdvar}
 
 def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
-                   columns:xr.Dataset, # daily composite (`no2_trop`, `no2_trop_sigma` mol m-2, `valid`)
-                   meteo:xr.Dataset, # hourly meteorology
-                   prior:xr.Dataset|None=None, # prior `emissions` (mol m-2 s-1); required by mass-balance and 4dvar
-                   grid:Grid|None=None, # regular lat-lon grid (degree); default: from the column coordinates
+                   columns:xr.Dataset, # daily composite `no2_trop`, `no2_trop_sigma`, `valid` (mol m-2, mol m-2, bool)
+                   meteo:xr.Dataset, # hourly `ctm.METEO_VARS` (m s-1, m s-1, m, K, Pa, 1, degree)
+                   prior:xr.Dataset|None=None, # prior `emissions`; required by mass-balance and 4dvar (mol m-2 s-1)
+                   grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
                    **kwargs, # options of the method (`flux_divergence`, `mass_balance`, `fourdvar`)
-                  )->xr.Dataset:
+                  )->xr.Dataset: # `emissions`; attrs `method`, `seconds_per_day` (mol m-2 s-1)
     "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `seconds_per_day`."
     if method not in METHODS: raise NoxnbError(f"unknown baseline {method!r}; choose one of {list(METHODS)}")
     if method != 'flux-divergence' and prior is None: raise NoxnbError(f"{method} needs a prior emission Dataset")
@@ -340,8 +340,8 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
 
 # %% ../nbs/09_baselines.ipynb #64328e98
 def scores(estimate:xr.DataArray, # estimated emissions (mol m-2 s-1)
-           truth:xr.DataArray, # true emissions (mol m-2 s-1), same dims
-          ) -> dict:
+           truth:xr.DataArray, # true emissions, same dims (mol m-2 s-1)
+          ) -> dict: # `nrmse`, `r`, `nmb` over all cells and days (1)
     "Grid-level `nrmse` (RMSE / mean truth), Pearson `r` and `nmb` (normalised mean bias) over all cells and days (`noxnb.metrics`)."
     e, t = np.asarray(estimate, float).ravel(), np.asarray(truth, float).ravel()
     # r is symmetric; (t, e) keeps the last bit of the former np.corrcoef(e, t), and two values (two totals) are scored

@@ -19,7 +19,7 @@ __all__ = ['mock_chimere_out', 'read_chimere']
 def mock_chimere_out(path, # file to write, e.g. 'out.2021070100_24_ncp.nc'
                      grid:Grid, # regular lat-lon grid of the file (degree)
                      times, # output times (the `Times` records)
-                     no2_ppb=2.0, # NO2 (ppb), scalar or (Time, bottom_top, south_north, west_east)
+                     no2_ppb=2.0, # NO2, scalar or array (ppb), (Time, bottom_top, south_north, west_east)
                      nlev:int=5, # number of vertical levels
                      airm:float=2.5e19, # air density (molecule cm-3)
                      thlay:float=100., # layer thickness `thlay` (m)
@@ -62,9 +62,9 @@ def _chimere_ppb(ds, name, path):
 
 # %% ../nbs/04a_chimere.ipynb #8b7b8791
 def read_chimere(path, # CHIMERE hourly output `out.*.nc`
-                 grid:Grid|None=None, # regrid (area-conservatively) onto this grid; default: CHIMERE's own regular grid
+                 grid:Grid|None=None, # regrid area-conservatively onto it; default: CHIMERE's own regular grid (degree)
                  params:CTMParams=CTMParams(), # CTM parameters
-                ) -> xr.Dataset:
+                ) -> xr.Dataset: # CTM output, `ctm.OUTPUT_ATTRS` variables (mol m-2, mol m-2, µg m-3, ppb, h)
     "CTM output Dataset (`no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb`, `lifetime` (h)) from a CHIMERE `out.*.nc`."
     path = Path(path)
     try: ds = xr.open_dataset(path, decode_times=False, mask_and_scale=True)

@@ -44,7 +44,7 @@ def mol_m2_to_molec_cm2(x, # column (mol m-2)
     "Convert a column from mol m-2 to molecules cm-2."
     return x * N_A * 1e-4
 
-def molec_cm2_to_mol_m2(x, # column (molecules cm-2)
+def molec_cm2_to_mol_m2(x, # column (molec cm-2)
                        ): # column (mol m-2)
     "Convert a column from molecules cm-2 to mol m-2."
     return x / (N_A * 1e-4)
@@ -55,7 +55,7 @@ def mol_s_to_kg_s(x, # emission rate (mol s-1, as NO2)
     "Convert mol s-1 of NOx (as NO2) to kg s-1."
     return x * M_NO2
 
-def kg_s_to_mol_s(x, # emission rate (kg s-1 of NO2)
+def kg_s_to_mol_s(x, # emission rate of NO2 (kg s-1)
                  ): # emission rate (mol s-1)
     "Convert kg s-1 of NO2 to mol s-1."
     return x / M_NO2

@@ -53,10 +53,10 @@ class CTMParams:
         return replace(cls(), **{**table, **overrides})
 
 # %% ../nbs/04_ctm.ipynb #bc7799ab
-def grid_geometry(grid:Grid, # regular lat-lon grid (degrees)
+def grid_geometry(grid:Grid, # regular lat-lon grid (degree)
                   device=None, # torch device (None: default)
                   dtype=torch.float32, # torch dtype of the tensors
-                 ) -> dict:
+                 ) -> dict: # `area` (m2), `lx`, `ly`, `dx`, `dy` (m)
     "Cell areas `area` (m2, (nlat, 1)), face lengths `lx` (m, east/west faces) and `ly` (m, (nlat+1, 1), north/south faces), spacings `dx` (m, (nlat, 1)) and `dy` (m)."
     lat_e = np.deg2rad(np.asarray(grid.lat_edges, dtype=float))
     lon_e = np.deg2rad(np.asarray(grid.lon_edges, dtype=float))
@@ -68,17 +68,17 @@ def grid_geometry(grid:Grid, # regular lat-lon grid (degrees)
                 dx=t(R_EARTH * np.cos(lat_c) * dlon), dy=R_EARTH * dlat)
 
 # %% ../nbs/04_ctm.ipynb #0f234c91
-def column_to_surface_factor(pblh, # PBL height (m), tensor or array
+def column_to_surface_factor(pblh, # PBL height, tensor or array (m)
                              profile_scale:float=CTMParams.profile_scale, # e-folding height / PBL height (1)
-                             pblh_min:float=CTMParams.pblh_min, # m, floor on the PBL height
+                             pblh_min:float=CTMParams.pblh_min, # floor on the PBL height (m)
                             ):
     "Surface concentration per unit boundary-layer column (m-1): c_surface (mol m-3) = factor × column (mol m-2)."
     h = torch.as_tensor(pblh).clamp(min=pblh_min)
     return 1.0 / (profile_scale * h * (1.0 - math.exp(-1.0 / profile_scale)))
 
 # %% ../nbs/04_ctm.ipynb #d498e0ea
-def profile_layer_fractions(z_edges, # heights above ground of layer edges (m), increasing, (..., L+1)
-                            pblh, # PBL height (m), broadcastable to (..., 1)
+def profile_layer_fractions(z_edges, # heights above ground of layer edges, increasing (m), (..., L+1)
+                            pblh, # PBL height, broadcastable to (..., 1) (m)
                             profile_scale:float=CTMParams.profile_scale, # e-folding height / PBL height (1)
                             pblh_min:float=CTMParams.pblh_min, # floor on the PBL height (m)
                            ):
@@ -113,7 +113,7 @@ def no2_nox_ratio(sza, # solar zenith angle (degree)
 
 # %% ../nbs/04_ctm.ipynb #7fa6a654
 def oh_nox_shape(nox_ppb, # boundary-layer NOx (ppb)
-                 nox_peak:float=CTMParams.nox_peak, # ppb, NOx of peak OH
+                 nox_peak:float=CTMParams.nox_peak, # NOx of peak OH (ppb)
                  width:float=CTMParams.oh_width, # width of the OH bump in ln(NOx) (1)
                  floor:float=CTMParams.oh_floor, # OH at very low or very high NOx relative to the peak (1)
                 ):
@@ -163,19 +163,19 @@ def nox_lifetime(nox_ppb, # boundary-layer NOx (ppb)
     return 1 / (3600 * loss_rate(t(nox_ppb) / coef['to_ppb'], coef, params))
 
 # %% ../nbs/04_ctm.ipynb #a52a396b
-def van_leer_slope(dl, # backward difference (any unit)
-                   dr, # forward difference (same unit)
+def van_leer_slope(dl, # backward difference (any units)
+                   dr, # forward difference (units of `dl`)
                   ):
     "Van Leer limited slope: the harmonic mean 2 dl dr / (dl + dr) where the differences share a sign, else 0."
     return (dl * dr.abs() + dl.abs() * dr) / (dl.abs() + dr.abs() + 1e-30)
 
 # %% ../nbs/04_ctm.ipynb #9894f7bf
-def face_fluxes(c, # column (mol m-2), (..., n) along the last dim
+def face_fluxes(c, # column, along the last dim (mol m-2), (..., n)
                 vel, # face velocity (m s-1), (..., n+1)
-                geo:dict, # one direction of `transport_geometry`: face length `length` (m), `w_left`/`w_right` = length / upwind area (m-1), `spacing` (m), `open` (1 on faces that pass flux)
-                dt, # s (float or 0-d tensor)
-                ghost, # column outside the domain (mol m-2), 0-d tensor
-                diffusion:float, # m2 s-1
+                geo:dict, # one direction of `transport_geometry`: `length`, `w_left`/`w_right` = length / upwind area, `spacing`, `open` (m, m-1, m, 1)
+                dt, # time step, float or 0-d tensor (s)
+                ghost, # column outside the domain, 0-d tensor (mol m-2)
+                diffusion:float, # horizontal eddy diffusivity (m2 s-1)
                ):
     "Advective + diffusive flux (mol s-1) through the n+1 faces along the last dim."
     g = ghost.expand_as(c[..., :1])
@@ -189,7 +189,7 @@ def face_fluxes(c, # column (mol m-2), (..., n) along the last dim
     return flux * geo['length'] * geo['open']
 
 # %% ../nbs/04_ctm.ipynb #4ec1698f
-def transport_geometry(grid:Grid, # regular lat-lon grid (degrees)
+def transport_geometry(grid:Grid, # regular lat-lon grid (degree)
                        closed:bool=False, # True: no flux through the domain boundary
                        device=None, # torch device (None: default)
                        dtype=torch.float32, # torch dtype of the tensors
@@ -219,7 +219,7 @@ def transport_step(c, # NOx column (mol m-2), (B, nlat, nlon)
                    uf, # eastward face winds from `face_winds` (m s-1)
                    vf, # northward face winds from `face_winds` (m s-1)
                    tgeo:dict, # from `transport_geometry`
-                   dt, # s (float or 0-d tensor)
+                   dt, # time step, float or 0-d tensor (s)
                    params:CTMParams, # CTM parameters
                    x_first:bool=True, # advect along x, then y (else y, then x)
                   ):
@@ -235,10 +235,10 @@ def transport_step(c, # NOx column (mol m-2), (B, nlat, nlon)
 
 # %% ../nbs/04_ctm.ipynb #dc589d3e
 def substeps(u, # eastward cell winds (m s-1), (B, T, nlat, nlon) or (T, nlat, nlon)
-             v, # northward cell winds (m s-1), same shape
+             v, # northward cell winds, same shape (m s-1)
              tgeo:dict, # from `transport_geometry`
              params:CTMParams, # CTM parameters
-            ) -> list:
+            ) -> list: # sub-steps per hour, one int per hour (1)
     "Number of sub-steps per hour (list of T ints) keeping the Courant number ≤ `cfl` and K dt/dx2 ≤ `diffusion_number`."
     per_hour = lambda x: x.amax(dim=(-2, -1)).reshape(-1, x.shape[-3]).amax(0)   # (T,), any leading dims
     courant = torch.maximum(per_hour(u.abs() / tgeo['dx']), per_hour(v.abs()) / tgeo['dy'])
@@ -255,7 +255,7 @@ def substep(c, # NOx column (mol m-2), (B, nlat, nlon)
             uf, # eastward face winds from `face_winds` (m s-1)
             vf, # northward face winds from `face_winds` (m s-1)
             coef:dict, # from `loss_coefficients`
-            dt, # sub-step (s), 0-d tensor
+            dt, # sub-step, 0-d tensor (s)
             tgeo:dict, # from `transport_geometry`
             params:CTMParams, # CTM parameters
             *, # options (keyword-only)
@@ -271,7 +271,7 @@ def _maybe_compiled(fn, compile:bool):
     if compile and fn.__name__ not in _COMPILED: _COMPILED[fn.__name__] = torch.compile(fn, dynamic=False)
     return _COMPILED[fn.__name__] if compile else fn
 
-def hour_fields(met:dict, # the hour's meteorology (B, nlat, nlon) tensors, `METEO_VARS`
+def hour_fields(met:dict, # the hour's `METEO_VARS` tensors (m s-1, m s-1, m, K, Pa, 1, degree), (B, nlat, nlon)
                 params:CTMParams, # CTM parameters
                ) -> tuple:
     "Loss coefficients (`loss_coefficients`) and face winds (`face_winds`) of one hour."
@@ -298,10 +298,10 @@ def advance_hour(c, # NOx column (mol m-2), (B, nlat, nlon)
 
 # %% ../nbs/04_ctm.ipynb #809e2924
 def diagnostics(c, # boundary-layer NOx column (mol m-2), (B, nlat, nlon)
-                met:dict, # meteorology tensors of the hour, from `meteo_tensors`
+                met:dict, # the hour's `METEO_VARS` tensors from `meteo_tensors` (m s-1, m s-1, m, K, Pa, 1, degree)
                 coef:dict, # from `loss_coefficients`
                 params:CTMParams, # CTM parameters
-               ) -> dict:
+               ) -> dict: # `OUTPUT_ATTRS` fields (mol m-2, mol m-2, µg m-3, ppb, h)
     "Output fields: `no2_column`, `nox_column` (mol m-2), `no2_surface` (µg m-3), `no2_surface_ppb` (ppb), `lifetime` (h)."
     no2 = c * coef['ratio']
     surface = no2 * column_to_surface_factor(met['pblh'], params.profile_scale, params.pblh_min)  # mol m-3
@@ -310,15 +310,15 @@ def diagnostics(c, # boundary-layer NOx column (mol m-2), (B, nlat, nlon)
                 no2_surface_ppb=surface / air_density(met['t2m'], met['psurf']) * 1e9, lifetime=1 / (3600 * rate))
 
 # %% ../nbs/04_ctm.ipynb #86ce4173
-def simulate(emissions, # NOx emissions as NO2 (mol m-2 s-1), (B, T, nlat, nlon), hourly; sets device and dtype
-             meteo:dict, # `METEO_VARS` → tensors (B or 1, T, nlat, nlon): m s-1, m s-1, m, K, Pa, 1, degree
-             grid:Grid, # the grid of the fields
+def simulate(emissions, # NOx emissions as NO2, hourly; sets device and dtype (mol m-2 s-1), (B, T, nlat, nlon)
+             meteo:dict, # `METEO_VARS` → tensors (m s-1, m s-1, m, K, Pa, 1, degree), (B or 1, T, nlat, nlon)
+             grid:Grid, # the grid of the fields (degree)
              out_steps=None, # hour indices to output (default: all)
              params:CTMParams=CTMParams(), # CTM parameters
-             initial=None, # initial NOx column (mol m-2), (B, nlat, nlon); default: `params.background_nox`
+             initial=None, # initial NOx column; default: `params.background_nox` (mol m-2), (B, nlat, nlon)
              closed:bool=False, # True: no flux through the domain boundary
              compile:bool=False, # fuse the sub-steps with `torch.compile` (faster after a one-off compilation)
-            ) -> dict:
+            ) -> dict: # `diagnostics` fields (units there), (B, n_out, nlat, nlon); final NOx column `state` (mol m-2)
     "Run the CTM; returns the `diagnostics` fields stacked as (B, n_out, nlat, nlon) and the final `state` (mol m-2)."
     B, T = emissions.shape[:2]
     met = {k: torch.as_tensor(meteo[k], dtype=emissions.dtype, device=emissions.device).expand_as(emissions) for k in METEO_VARS}
@@ -342,11 +342,11 @@ OUTPUT_ATTRS = dict(
     no2_surface_ppb=dict(units='ppb', long_name='surface NO2 mixing ratio'),
     lifetime=dict(units='h', long_name='NOx lifetime'))
 
-def meteo_tensors(meteo:xr.Dataset, # hourly meteorology, `METEO_VARS`, dims ([world,] time, lat, lon)
+def meteo_tensors(meteo:xr.Dataset, # hourly `METEO_VARS` (m s-1, m s-1, m, K, Pa, 1, degree), ([world,] time, lat, lon)
                   times, # the emission times to select
                   device=None, # torch device (None: default)
                   dtype=torch.float32, # torch dtype of the tensors
-                 ) -> dict:
+                 ) -> dict: # `METEO_VARS` tensors (m s-1, m s-1, m, K, Pa, 1, degree), (B or 1, T, nlat, nlon)
     "Meteorology at `times` as tensors (B or 1, T, nlat, nlon); a clear error for missing variables or times."
     missing = [k for k in METEO_VARS if k not in meteo]
     if missing: raise NoxnbError(f"meteorology lacks {missing} (needs {list(METEO_VARS)})")
@@ -357,17 +357,17 @@ def meteo_tensors(meteo:xr.Dataset, # hourly meteorology, `METEO_VARS`, dims ([w
     return {k: (lambda t: t if 'world' in sel[k].dims else t[None])(as_t(sel[k])) for k in METEO_VARS}
 
 # %% ../nbs/04_ctm.ipynb #0201001e
-def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,] time, lat, lon), hourly
-                meteo:xr.Dataset, # hourly meteorology covering the emission times
-                grid:Grid|None=None, # default: from the emission coordinates
+def simulate_ds(emissions:xr.Dataset, # `emissions`, hourly (mol m-2 s-1), ([world,] time, lat, lon)
+                meteo:xr.Dataset, # hourly `METEO_VARS` over the emission times (m s-1, m s-1, m, K, Pa, 1, degree)
+                grid:Grid|None=None, # regular lat-lon grid; default: from the emission coordinates (degree)
                 *, # options (keyword-only)
-                out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all
+                out_hours=None, # hours of the day (UTC, ints 0–23) or the times to output; default all (h)
                 spinup_hours:int=0, # leading hours simulated but not output (h)
                 device=None, # torch device (None: default)
                 params:CTMParams=CTMParams(), # CTM parameters
                 dtype=torch.float32, # torch dtype of the simulation
                 compile:bool=False, # fuse the sub-steps with `torch.compile` (pays off for long or large runs)
-               ) -> xr.Dataset:
+               ) -> xr.Dataset: # `OUTPUT_ATTRS` variables (mol m-2, mol m-2, µg m-3, ppb, h), ([world,] time, lat, lon)
     "CTM output Dataset (`no2_column`, `nox_column`, `no2_surface`, `no2_surface_ppb`, `lifetime`), dims ([world,] time, lat, lon)."
     em = _checked_emissions(emissions)
     grid = grid or Grid.from_coords(em.lat.values, em.lon.values)
@@ -380,7 +380,7 @@ def simulate_ds(emissions:xr.Dataset, # `emissions` (mol m-2 s-1), dims ([world,
     return _output_dataset(out, em, steps)
 
 def output_steps(times, # the simulated hourly times
-                 out_hours=None, # hours of the day (ints 0–23) or times (datetime-like) to output; None: all
+                 out_hours=None, # hours of the day (ints 0–23) or times (datetime-like) to output; None: all (h)
                  spinup_hours:int=0, # leading hours never output (h)
                 ) -> list:
     "Indices of `times` to output."

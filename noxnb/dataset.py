@@ -29,7 +29,7 @@ SPLITS = ('train', 'val', 'test')
 def assign_splits(times:np.ndarray, # sample days (datetime64)
                   val_months:list, # months ('YYYY-MM') for validation
                   test_months:list, # months ('YYYY-MM') for testing
-                  gap_days:int=0, # (d) a sample this close to a day of a later split becomes 'gap'
+                  gap_days:int=0, # a sample this close to a day of a later split becomes 'gap' (d)
                  )->np.ndarray: # 'train' | 'val' | 'test' | 'gap' per sample
     "Split by calendar month, with a gap of `gap_days` between the splits (test > val > train)."
     t = pd.DatetimeIndex(times).normalize()
@@ -54,7 +54,7 @@ def month_list(spec:list|str, # list of 'YYYY-MM', or 'YYYY-MM:YYYY-MM' for ever
 
 # %% ../nbs/06_dataset.ipynb #6507c62a
 def task_days(month:str, # 'YYYY-MM'
-              days_per_month:int, # days kept (d), from the 1st, at most the month's length
+              days_per_month:int, # days kept from the 1st, at most the month's length (d)
              )->pd.DatetimeIndex: # the kept days (00 UTC)
     "The kept days of a task: the first `days_per_month` days of the month."
     start = pd.Timestamp(month + '-01')
@@ -154,10 +154,10 @@ def _inventory(st:SimpleNamespace, grid:Grid, year:int)->xr.Dataset:
 # %% ../nbs/06_dataset.ipynb #681500d5
 NOISE_FREE = dict(noise_floor=0., noise_fraction=0., bias=0., bias_sigma=0., corr_fraction=0., cloud_scale=0., max_sza=180.)
 
-def overpass_column(ctm_ds:xr.Dataset, # CTM output (`no2_column`, mol m-2) at the hours around the overpass
-                    meteo:xr.Dataset, # meteorology on the same grid, covering those hours
+def overpass_column(ctm_ds:xr.Dataset, # CTM output `no2_column` at the hours around the overpass (mol m-2)
+                    meteo:xr.Dataset, # `ctm.METEO_VARS` on the same grid over those hours (m s-1, m s-1, m, K, Pa, 1, degree)
                     days:np.ndarray, # days (datetime64) whose overpass columns are wanted
-                    grid:Grid, # grid of both
+                    grid:Grid, # grid of both (degree)
                     local_hour:float=13.5, # overpass local solar time (h)
                     stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
                     satellite:dict|None=None, # the profile's [satellite] table (its averaging-kernel settings are used)
@@ -167,10 +167,10 @@ def overpass_column(ctm_ds:xr.Dataset, # CTM output (`no2_column`, mol m-2) at t
     obs = st.observe(ctm_ds, meteo.sel(time=ctm_ds.time), grid, **_kwargs_for(st.observe, dict(satellite or {}) | NOISE_FREE | dict(local_hour=local_hour)))
     return obs.no2_trop.sel(time=obs.time.dt.floor('D').isin(days)).assign_attrs(units='mol m-2', long_name="the prior's NO2 column at the overpass (noise-free)")
 
-def prior_column(prior:xr.Dataset, # prior `emissions` (mol m-2 s-1), hourly or static, on the grid of `meteo`
-                 meteo:xr.Dataset, # hourly meteorology (ctm.METEO_VARS) covering the days and any spin-up before them
+def prior_column(prior:xr.Dataset, # prior `emissions`, hourly or static, on the grid of `meteo` (mol m-2 s-1)
+                 meteo:xr.Dataset, # hourly `ctm.METEO_VARS` over the days and any spin-up (m s-1, m s-1, m, K, Pa, 1, degree)
                  days:np.ndarray, # days (datetime64) whose overpass columns are wanted
-                 grid:Grid|None=None, # grid of both (default: from the meteorology's coordinates)
+                 grid:Grid|None=None, # grid of both; default: from the meteorology's coordinates (degree)
                  local_hour:float=13.5, # overpass local solar time (h)
                  stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
                  ctm:dict|None=None, # the profile's [ctm] table (CTM parameters)
@@ -193,7 +193,7 @@ def world_emissions(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                     times:pd.DatetimeIndex, # hourly UTC times simulated (spin-up included)
                     days:pd.DatetimeIndex, # the kept days
                     draws:dict|None=None, # values replacing the world's draws (truth_year, prior_year, plants_only, lockdown_start), plus `seed_month`
-                   )->tuple: # (truth, prior) hourly emissions (mol m-2 s-1), the draws
+                   )->tuple: # (truth, prior) hourly emissions, the draws (mol m-2 s-1)
     "The truth (every error of the prior-error model, day-to-day variability, events) and the prior (climatological profiles) of one world-month."
     up, over, grid = conf['upstream']['inventory'], dict(draws or {}), domain_grid(conf)
     m = pd.Timestamp(over.pop('seed_month', task['month']) + '-01')
@@ -211,7 +211,7 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                    stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
                    prior_year:int|None=None, # year of the prior's inventory (None: the world's draw)
                    draws:dict|None=None, # values replacing the world's draws, see `world_emissions`
-                   n_days:int|None=None, # kept days from the 1st of the month (None: days_per_month)
+                   n_days:int|None=None, # kept days from the 1st of the month; None: days_per_month (d)
                   )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite), prior_column (mol m-2), draws
     "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations, the prior's column."
     st, grid, w, up = stages or real_stages(), domain_grid(conf), task['world'], conf['upstream']
@@ -303,7 +303,7 @@ def _read_chunk(path:Path, conf:dict, lazy:bool=False)->xr.Dataset:
 
 def consolidate(out_dir:str|Path, # the dataset folder with its chunks
                 conf:dict, # dataset_config(...)
-                max_in_memory:float=4e9, # (bytes) chunks larger than this in total are combined lazily (Dask)
+                max_in_memory:float=4e9, # chunks larger than this in total are combined lazily with Dask (bytes)
                )->Path: # DIR/samples.nc
     "Concatenate the chunks into DIR/samples.nc (by time, then world) with splits; statistics to DIR/norm.json."
     out_dir, paths = Path(out_dir), [chunk_path(out_dir, t) for t in make_tasks(conf)]
@@ -366,10 +366,10 @@ class PatchDataset(torch.utils.data.Dataset):
     "The samples of one split as {'x': (C,H,W), 'y': (1,H,W), 'prior': (1,H,W), 'mask': (1,H,W)}, float32."
     def __init__(self, path_or_ds:str|Path|xr.Dataset, # samples.nc, or its Dataset (with attrs['norm'])
                  split:str, # 'train' | 'val' | 'test'
-                 patch:int|None=None, # patch size (cells); None: whole maps
+                 patch:int|None=None, # patch size; None: whole maps (cells)
                  seed:int=0, # seed of the patch positions (with the epoch and the sample index)
-                 max_in_memory:float=2e9, # (bytes) the split is loaded into memory (normalised once) when smaller
-                 prev_days:int=0): # (d) previous days' columns and winds appended to the inputs (`stack_previous`)
+                 max_in_memory:float=2e9, # the split is loaded into memory (normalised once) when smaller (bytes)
+                 prev_days:int=0): # previous days' columns and winds appended to the inputs, `stack_previous` (d)
         if split not in SPLITS: raise NoxnbError(f"split must be one of {SPLITS}, got {split!r}")
         self.path = None if isinstance(path_or_ds, xr.Dataset) else Path(path_or_ds)
         ds = _open_samples(self.path) if self.path else path_or_ds

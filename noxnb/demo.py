@@ -14,9 +14,9 @@ __all__ = ['solar_zenith_angle', 'demo_inputs']
 
 # %% ../nbs/04b_demo.ipynb #cae2b5e9
 def solar_zenith_angle(times, # UTC times
-                       lat, # latitudes (degrees), broadcastable
-                       lon, # longitudes (degrees), broadcastable
-                      ) -> np.ndarray:
+                       lat, # latitudes, broadcastable (degree)
+                       lon, # longitudes, broadcastable (degree)
+                      ) -> np.ndarray: # solar zenith angle (degree), (time, lat, lon)
     "Solar zenith angle (degree), (time, lat, lon), from the declination and hour angle (±0.5° accuracy)."
     t = pd.DatetimeIndex(times)
     doy, hour = t.day_of_year.values[:, None, None], (t.hour + t.minute / 60).values[:, None, None]
@@ -32,7 +32,7 @@ def demo_inputs(grid:Grid, # regular lat-lon grid (degree)
                 hours:int, # number of hourly steps (h)
                 n_cities:int=8, # number of cities
                 seed:int=0, # random seed
-                wind:tuple=(4., 1.), # m s-1, mean PBL wind (u, v)
+                wind:tuple=(4., 1.), # mean PBL wind (u, v) (m s-1)
                ) -> tuple:
     "(emissions, meteo) Datasets for demonstrations: cities of 2–6e-8 mol m-2 s-1 on 2e-10, a diurnal PBL (m), seasonal 2-m temperature (K) and the solar zenith angle."
     rng = np.random.default_rng(seed)

@@ -35,8 +35,8 @@ def cdse_urls(catalogue:str|None=None, # OData catalogue base URL (search)
                 token_url=token_url or env("NOXNB_CDSE_TOKEN_URL") or CDSE_TOKEN_URL)
 
 # %% ../nbs/11a_download.ipynb #80284bab
-def parse_region(region:str|tuple, # domain name, "LAT0,LAT1,LON0,LON1" (degree) or a 4-tuple
-                ) -> tuple:
+def parse_region(region:str|tuple, # domain name, "LAT0,LAT1,LON0,LON1" or a 4-tuple (degree)
+                ) -> tuple: # (lat0, lat1, lon0, lon1) (degree)
     "(lat0, lat1, lon0, lon1) in degrees from a domain name or a comma-separated box."
     if isinstance(region, str) and region in DOMAINS:
         g = get_grid(region); return (g.lat0, g.lat1, g.lon0, g.lon1)
@@ -164,10 +164,10 @@ def download_resumable(url:str, # file URL
                        headers:dict|None=None, # extra HTTP headers (e.g. Authorization)
                        session:requests.Session|None=None, # HTTP session to reuse
                        retries:int=5, # attempts after interrupted transfers, timeouts, 429 and 5xx answers
-                       chunk:int=1<<16, # bytes per read (what an interrupted read may lose)
+                       chunk:int=1<<16, # read size, what an interrupted read may lose (bytes)
                        refresh=None, # callable returning fresh headers (a new token) after a 401; None: 401 is final
-                       backoff:float|None=None, # first pause between attempts (s; default $NOXNB_HTTP_BACKOFF or 1), doubled each time (or the server's Retry-After)
-                       timeout:float=60, # seconds without data before an attempt is abandoned
+                       backoff:float|None=None, # first pause between attempts (default $NOXNB_HTTP_BACKOFF or 1), doubled each time, or the server's Retry-After (s)
+                       timeout:float=60, # time without data before an attempt is abandoned (s)
                        progress:bool=True, # a byte progress bar on stderr
                       ) -> Path:
     "Download `url` to `dest`, resuming with HTTP Range and retrying with backoff; returns the `.part` path when complete."
@@ -250,8 +250,8 @@ def download_s5p(date:str, # UTC day, "YYYY-MM-DD"
 def era5_request(date:str, # UTC day, "YYYY-MM-DD"
                  region:str|tuple, # see `parse_region`
                  kind:str="single", # "single" (single levels) or "pressure" (pressure levels)
-                 hours:list|None=None, # UTC hours; default all 24
-                 pad:float=0.25, # degree added around the region
+                 hours:list|None=None, # UTC hours; default all 24 (h)
+                 pad:float=0.25, # margin added around the region (degree)
                 ) -> tuple:
     "(dataset name, request dict) for the CDS ERA5 retrieve of one day over a region."
     if kind not in ("single", "pressure"): raise NoxnbError(f"ERA5 kind {kind!r}: expected 'single' or 'pressure'")

@@ -77,10 +77,10 @@ def _from_coords(cls, lat, # cell-centre latitudes, regular (degrees_north)
 Grid.parse = classmethod(_parse); Grid.from_coords = classmethod(_from_coords)
 
 # %% ../nbs/01_grid.ipynb #6fe344c6
-def subgrid(self:Grid, lat0:float, # south (degrees_north)
-            lat1:float, # north (degrees_north)
-            lon0:float, # west (degrees_east)
-            lon1:float, # east (degrees_east)
+def subgrid(self:Grid, lat0:float, # south edge (degrees_north)
+            lat1:float, # north edge (degrees_north)
+            lon0:float, # west edge (degrees_east)
+            lon1:float, # east edge (degrees_east)
            )->Grid:
     "The cells of this grid inside a box, snapped outwards to its cell edges."
     f = lambda x, o: o + self.res*np.floor((x-o)/self.res + 1e-9)
@@ -129,9 +129,9 @@ def province_geometry(code:str, # two-digit province code (e.g. '11'), or '10' f
     return geom.simplify(tolerance) if tolerance else geom
 
 # %% ../nbs/01_grid.ipynb #486ef8d9
-def cell_fractions(grid:Grid, # grid
-                   geom, # shapely polygon or multipolygon (lon, lat degrees)
-                  )->np.ndarray:
+def cell_fractions(grid:Grid, # regular lat-lon grid (degree)
+                   geom, # shapely polygon or multipolygon in lon, lat (degree)
+                  )->np.ndarray: # fraction of each cell's area inside `geom` (1), (nlat, nlon)
     "Fraction (1) of each grid cell's (lon-lat) area inside `geom`, shape (nlat, nlon)."
     import shapely
     out = np.zeros(grid.shape)
@@ -151,8 +151,8 @@ def cell_fractions(grid:Grid, # grid
 
 # %% ../nbs/01_grid.ipynb #b707cd82
 @functools.lru_cache(maxsize=16)
-def province_fractions(grid:Grid, # grid
-                      )->xr.DataArray:
+def province_fractions(grid:Grid, # regular lat-lon grid (degree)
+                      )->xr.DataArray: # fraction of each cell inside each province (1), (province, lat, lon)
     "Fraction (1) of each cell inside each mainland province, dims (province, lat, lon); cached under data/cache."
     key = f"province_fractions_{grid.lat0:g}_{grid.lat1:g}_{grid.lon0:g}_{grid.lon1:g}_{grid.res:g}.nc"
     cache = data_dir()/'cache'/key
@@ -166,10 +166,10 @@ def province_fractions(grid:Grid, # grid
     return da
 
 # %% ../nbs/01_grid.ipynb #c2540d3d
-def regional_totals(field:xr.DataArray, # per-area field with dims (..., lat, lon), e.g. mol m-2 s-1
-                    grid:Grid|None=None, # its grid (inferred from the coordinates)
+def regional_totals(field:xr.DataArray, # per-area field (e.g. mol m-2 s-1), (..., lat, lon)
+                    grid:Grid|None=None, # its grid, inferred from the coordinates (degree)
                     fractions:xr.DataArray|None=None, # province fractions (default: province_fractions(grid))
-                   )->xr.DataArray:
+                   )->xr.DataArray: # area integrals per province and 'China' (field units × m2)
     "Area integrals per province plus 'China' (the sum over provinces); units: field units × m2."
     grid = grid or Grid.from_coords(field.lat.values, field.lon.values)
     fr = province_fractions(grid) if fractions is None else fractions
@@ -186,9 +186,9 @@ def _overlap(src:np.ndarray, dst:np.ndarray)->np.ndarray:
     lo = np.maximum(src[:-1, None], dst[None, :-1]); hi = np.minimum(src[1:, None], dst[None, 1:])
     return np.clip(hi - lo, 0, None)
 
-def regrid_conservative(da:xr.DataArray|xr.Dataset, # per-area field(s) on a regular grid, dims (..., lat, lon)
-                        dst:Grid, # target grid
-                       )->xr.DataArray|xr.Dataset:
+def regrid_conservative(da:xr.DataArray|xr.Dataset, # per-area field(s) (e.g. mol m-2 s-1 or mol m-2), (..., lat, lon)
+                        dst:Grid, # target regular lat-lon grid (degree)
+                       )->xr.DataArray|xr.Dataset: # the field(s) on `dst`, NaN outside the source (units of `da`)
     "Area-conservative regridding of per-area fields; target cells outside the source get NaN."
     if isinstance(da, xr.Dataset):
         return da.map(lambda v: regrid_conservative(v, dst) if {'lat', 'lon'} <= set(v.dims) else v)
@@ -208,9 +208,9 @@ KM_PER_DEGREE = np.pi * R_EARTH / 180e3  # km per degree of latitude (111.195)
 
 def correlated_field(shape:tuple, # (..., nlat, nlon) output shape; leading dims are independent fields
                      efold_km:float, # e-folding distance of the correlation (km)
-                     grid:Grid, # grid of the field (cell sizes in km at its middle latitude)
+                     grid:Grid, # grid of the field; cell sizes in km at its middle latitude (degree)
                      rng:np.random.Generator, # random generator
-                    )->np.ndarray: # standard-normal field (1), corr = exp(-(r/efold_km)^2)
+                    )->np.ndarray: # standard-normal field, corr = exp(-(r/efold_km)^2) (1)
     "Gaussian random field of zero mean and unit variance, correlation 1/e at `efold_km`; no wrap-around, not re-centred."
     dy = KM_PER_DEGREE * grid.res
     dx = dy * np.cos(np.deg2rad(0.5 * (grid.lat0 + grid.lat1)))
@@ -227,7 +227,7 @@ def correlated_field(shape:tuple, # (..., nlat, nlon) output shape; leading dims
 def ar1_field(n_days:int, # number of days (d)
               efold_km:float, # e-folding distance of the spatial correlation (km)
               memory_days:float, # e-folding time of the day-to-day correlation (d)
-              grid:Grid, # grid of the field
+              grid:Grid, # grid of the field (degree)
               rng:np.random.Generator, # random generator
              )->np.ndarray: # standard-normal fields (days, lat, lon) (1)
     "Spatially correlated fields whose day-to-day evolution is a stationary AR(1) process of unit variance."
@@ -246,7 +246,7 @@ def _offline_cartopy():
     warnings.simplefilter('error', DownloadWarning)
     return cartopy
 
-def map_axes(grid:Grid, # extent to show
+def map_axes(grid:Grid, # extent to show (degree)
              ax=None, # an existing axis (a new GeoAxes if None)
              figsize=(7, 5), # figure size (inch)
             ):
@@ -262,8 +262,8 @@ def map_axes(grid:Grid, # extent to show
     return ax
 
 @functools.lru_cache(maxsize=4)
-def province_rings(tolerance:float=0.02, # degree, simplification of the outlines
-                  )->tuple: # (n, 2) arrays of lon, lat (degree), one per exterior ring
+def province_rings(tolerance:float=0.02, # simplification of the outlines (degree)
+                  )->tuple: # (n, 2) arrays of lon, lat, one per exterior ring (degree)
     "Exterior rings of every province outline, computed once per tolerance."
     import shapely
     return tuple(shapely.get_coordinates(r) for c in PROVINCES for r in shapely.get_exterior_ring(shapely.get_parts(province_geometry(c, tolerance))))
@@ -277,7 +277,7 @@ def draw_provinces(ax, # matplotlib or cartopy axis
     return ax.add_collection(LineCollection(province_rings(), colors='0.3', linewidths=linewidth, zorder=3, **kw))
 
 # %% ../nbs/01_grid.ipynb #02692c6b
-def plot_map(da:xr.DataArray, # 2-D field (lat, lon) with a `units` attribute
+def plot_map(da:xr.DataArray, # 2-D field with a `units` attribute (any units), (lat, lon)
              ax=None, # axis: cartopy GeoAxes, plain matplotlib axis, or None for a new map
              title:str|None=None, # title
              cmap:str='viridis', # colour map

@@ -30,9 +30,9 @@ UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m', t2m=
              doy_sin='1', doy_cos='1', emissions='mol m-2 s-1')
 
 # %% ../nbs/06a_inputs.ipynb #6115c73e
-def daily_mean(field:xr.DataArray, # hourly (time, lat, lon) or static (lat, lon) field, e.g. mol m-2 s-1
+def daily_mean(field:xr.DataArray, # hourly (time, lat, lon) or static (lat, lon) field (any units, e.g. mol m-2 s-1)
                days:np.ndarray, # days (datetime64)
-              )->xr.DataArray: # mean over each UTC day (time=days, lat, lon), units kept
+              )->xr.DataArray: # mean over each UTC day (units of `field`), (time=days, lat, lon)
     "Mean of a field over each UTC calendar day; a field without time is repeated on every day."
     days = pd.DatetimeIndex(days).normalize()
     if 'time' not in field.dims: return field.expand_dims(time=days).transpose('time', 'lat', 'lon')
@@ -67,12 +67,12 @@ def _on_grid(ds:xr.Dataset, lat:np.ndarray, lon:np.ndarray, conservative:bool=Fa
     return ds.sortby('lat').sortby('lon').interp(lat=lat, lon=lon, kwargs=dict(fill_value=None))
 
 # %% ../nbs/06a_inputs.ipynb #ba523f33
-def input_fields(columns:xr.Dataset, # daily composite: no2_trop (mol m-2), valid (bool), dims (time, lat, lon)
-                 meteo:xr.Dataset, # meteorology: u, v (m s-1), pblh (m), t2m (K), cloud_fraction (1)[, sza (degree)]; hourly or static, any grid
-                 prior:xr.Dataset|None=None, # prior: emissions (mol m-2 s-1), hourly, daily or static; None: 0
+def input_fields(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol m-2, bool), (time, lat, lon)
+                 meteo:xr.Dataset, # `u`, `v`, `pblh`, `t2m`, `cloud_fraction`[, `sza`]; hourly or static, any grid (m s-1, m s-1, m, K, 1, degree)
+                 prior:xr.Dataset|None=None, # prior: emissions, hourly, daily or static; None: 0 (mol m-2 s-1)
                  local_hour:float=13.5, # overpass local solar time (h)
-                 prior_column:xr.DataArray|None=None, # the prior's column at each day's overpass (time, lat, lon) (mol m-2), see `prior_column`; None: missing
-                )->xr.Dataset: # STORED_CHANNELS on the grid and days of `columns`, physical units
+                 prior_column:xr.DataArray|None=None, # the prior's column at each day's overpass, see `prior_column`; None: missing (mol m-2), (time, lat, lon)
+                )->xr.Dataset: # STORED_CHANNELS on the grid and days of `columns` (physical units, `UNITS`)
     "The input channels of every day of `columns`, in physical units; used for the training set and for inference."
     names = [k for k in METEO_CHANNELS if k != 'sza' or k in meteo]  # the overpass sza is computed when absent
     missing = [k for k in names if k not in meteo] + [k for k in ('no2_trop', 'valid') if k not in columns]
@@ -99,7 +99,7 @@ def _maps(da:xr.DataArray, shape:tuple)->np.ndarray:
     a = np.asarray(da.values, dtype='float32')
     return np.broadcast_to(a[:, None, None], shape) if a.ndim == 1 else a
 
-def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN kept)
+def transform_channel(a:np.ndarray, # values of one channel, NaN kept (physical units of `channel`)
                       channel:str, # a name of STORED_CHANNELS
                       norm:dict, # statistics from `norm_stats`
                      )->np.ndarray: # ln(max(a, floor)/ref) for a log channel, else `a`
@@ -109,17 +109,17 @@ def transform_channel(a:np.ndarray, # values of one channel, physical units (NaN
     if t.get('missing') is not None: a = np.where(np.isnan(a), np.float32(t['missing']), a)  # a missing prior is no prior
     return np.log(np.maximum(a, np.float32(t['floor'])) / np.float32(t['ref']))
 
-def innovation(no2:np.ndarray, # observed column (mol m-2), NaN where missing
-               prior_no2:np.ndarray, # the prior's simulated column (mol m-2), NaN where missing
+def innovation(no2:np.ndarray, # observed column, NaN where missing (mol m-2)
+               prior_no2:np.ndarray, # the prior's simulated column, NaN where missing (mol m-2)
                norm:dict, # statistics from `norm_stats`
-              )->np.ndarray: # ln(no2 / prior_no2) (1), both floored as the column channel; NaN where either is missing
+              )->np.ndarray: # ln(no2 / prior_no2), floored like the column channel; NaN where either is missing (1)
     "The innovation channel: the log ratio of the observed column to the prior's own column."
     t = lambda a: transform_channel(a, 'no2_trop', norm)
     return t(no2) - t(prior_no2)
 
-def normalise(fields:xr.Dataset, # STORED_CHANNELS with dims (sample or time, lat, lon), physical units
+def normalise(fields:xr.Dataset, # STORED_CHANNELS, dims (sample or time, lat, lon) (physical units, `UNITS`)
               norm:dict, # statistics from `norm_stats` (norm.json)
-             )->np.ndarray: # (N, C, H, W) float32: (transformed x − mean)/std, missing values 0
+             )->np.ndarray: # (transformed x − mean)/std, float32, missing values 0 (normalised units), (N, C, H, W)
     "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels, derive the innovation and standardise."
     lead = [d for d in fields.no2_trop.dims if d not in ('lat', 'lon')]
     f = fields.transpose(*lead, 'lat', 'lon')
@@ -129,14 +129,14 @@ def normalise(fields:xr.Dataset, # STORED_CHANNELS with dims (sample or time, la
     mean, std = (np.array([norm[s][k] for k in INPUT_CHANNELS], 'float32')[None, :, None, None] for s in ('mean', 'std'))
     return np.nan_to_num((x - mean) / std, nan=0.).astype('float32')
 
-def normalised_value(value:float, # a physical value of `channel` (its units), e.g. 0 for "no prior"
+def normalised_value(value:float, # a physical value of `channel`, e.g. 0 for "no prior" (units of `channel`)
                      channel:str, # a name of STORED_CHANNELS
                      norm:dict, # statistics from `norm_stats`
-                    )->float: # the value the model sees
+                    )->float: # the value the model sees (normalised units)
     "The normalised input value of one physical value of a channel."
     return float((transform_channel(np.float32(value), channel, norm) - norm['mean'][channel]) / norm['std'][channel])
 
-def denormalise(xn, # normalised values of `channel` (numpy array or torch tensor)
+def denormalise(xn, # normalised values of `channel`, numpy array or torch tensor (normalised units)
                 channel:str, # a name of STORED_CHANNELS
                 norm:dict, # statistics from `norm_stats`
                ): # physical units; a log channel at its floor gives 0
@@ -160,7 +160,7 @@ def _moments(a:np.ndarray)->tuple:
     a = a[np.isfinite(a)].astype('float64')
     return (float(a.mean()), max(float(a.std()), 1e-30)) if a.size else (0., 1.)
 
-def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (sample)
+def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (physical units, `UNITS`), (sample, ...)
               )->dict: # {'mean': {channel: …}, 'std': {…}, 'transform': {…}, 'target_scale': …, 'units': {…}, …}
     "Normalisation statistics from the training samples only: log columns and prior, the innovation, linear target (RMS of the truth)."
     tr = ds.isel(sample=np.flatnonzero(ds.split.values == 'train'))
@@ -179,13 +179,13 @@ def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (samp
                 target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})
 
 # %% ../nbs/06a_inputs.ipynb #f89e0e21
-def make_inputs(columns_ds:xr.Dataset, # daily composite: no2_trop (mol m-2), valid, dims (time, lat, lon); any grid
-                meteo_ds:xr.Dataset, # meteorology: METEO_CHANNELS (sza optional); hourly or static
-                prior_ds:xr.Dataset|None, # prior: emissions (mol m-2 s-1); None: prior channel 0
+def make_inputs(columns_ds:xr.Dataset, # daily composite `no2_trop`, `valid`; any grid (mol m-2, bool), (time, lat, lon)
+                meteo_ds:xr.Dataset, # `METEO_CHANNELS` (sza optional); hourly or static (m s-1, m s-1, m, K, degree, 1)
+                prior_ds:xr.Dataset|None, # prior: emissions; None: prior channel 0 (mol m-2 s-1)
                 norm:dict|str|Path, # statistics, or the path of norm.json
                 local_hour:float=13.5, # overpass local solar time (h)
-                prior_column:xr.DataArray|None=None, # the prior's column at the overpass (time, lat, lon) (mol m-2); None: missing
-               )->torch.Tensor: # (N, C, H, W) float32, N = days of `columns_ds`
+                prior_column:xr.DataArray|None=None, # the prior's column at the overpass; None: missing (mol m-2), (time, lat, lon)
+               )->torch.Tensor: # float32, N = days of `columns_ds` (normalised units), (N, C, H, W)
     "Model inputs for inference on any grid, built exactly as for the training set (`input_fields` + `normalise`)."
     if not isinstance(norm, dict): norm = json.loads(Path(norm).read_text())
     return torch.from_numpy(normalise(input_fields(columns_ds, meteo_ds, prior_ds, local_hour, prior_column), norm))
@@ -193,7 +193,7 @@ def make_inputs(columns_ds:xr.Dataset, # daily composite: no2_trop (mol m-2), va
 # %% ../nbs/06a_inputs.ipynb #b7cd5cbc
 PREVIOUS_CHANNELS = ('no2_trop', 'valid', 'u', 'v')  # channels of each previous day appended after INPUT_CHANNELS (`stack_previous`)
 
-def previous_channels(days:int, # previous days stacked (d); 0: none
+def previous_channels(days:int, # previous days stacked; 0: none (d)
                      )->list: # names: 'no2_trop_d1' is the column of the day before, 'u_d2' the wind two days before
     "Names of the channels `stack_previous` appends: PREVIOUS_CHANNELS of day −1, then of day −2, …"
     return [f'{k}_d{j}' for j in range(1, days + 1) for k in PREVIOUS_CHANNELS]
@@ -210,7 +210,7 @@ def previous_index(times:np.ndarray, # sample days (datetime64), any order
     pos = np.clip(np.searchsorted(key[order], want), 0, len(key) - 1)
     return np.where(key[order][pos] == want, order[pos], -1)
 
-def stack_previous(x:np.ndarray, # (N, C, H, W) normalised inputs, channels in the order of `channels`
+def stack_previous(x:np.ndarray, # inputs, channels ordered as `channels` (normalised units), (N, C, H, W)
                    prev:np.ndarray, # (N, days) sample indices into x from `previous_index`, −1: none
                    channels:list|tuple=INPUT_CHANNELS, # names of x's channels
                   )->np.ndarray: # (N, C + days·len(PREVIOUS_CHANNELS), H, W); a missing day is 0 (missing, as `normalise` writes it)

@@ -31,7 +31,7 @@ SECTOR_SHARES = {2010: (0.33, 0.34, 0.28, 0.05), 2013: (0.30, 0.36, 0.29, 0.05),
 
 # %% ../nbs/02_inventory.ipynb #a1ff7719
 def sector_shares(year:int, # calendar year
-                 ) -> dict:
+                 ) -> dict: # share of each sector in the national total (1)
     "Share (1) of each sector in the national NOx total, linearly interpolated between the MEIC anchor years."
     years = sorted(SECTOR_SHARES)
     return {s: float(np.interp(year, years, [SECTOR_SHARES[y][i] for y in years])) for i, s in enumerate(SECTORS)}
@@ -39,7 +39,7 @@ def sector_shares(year:int, # calendar year
 # %% ../nbs/02_inventory.ipynb #1a150fad
 def national_target(year:int, # calendar year
                     sector:str|None=None, # one of SECTORS, or None for all sectors
-                   ) -> float:
+                   ) -> float: # national NOx total (Tg NO2 yr-1)
     "The national NOx total (Tg NO2 yr-1) of `year`, of one sector or of all."
     if year not in MEIC_NOX_TG:
         raise NoxnbError(f"no national NOx target for year {year}: targets cover {min(MEIC_NOX_TG)}-{max(MEIC_NOX_TG)}")
@@ -48,13 +48,13 @@ def national_target(year:int, # calendar year
 
 # %% ../nbs/02_inventory.ipynb #56873004
 def seconds_in_year(year:int, # calendar year
-                   ) -> float:
+                   ) -> float: # length of the year (s)
     "Length of a calendar year (s): 366 days in leap years."
     return (pd.Timestamp(year + 1, 1, 1) - pd.Timestamp(year, 1, 1)).total_seconds()
 
 def tg_yr_to_mol_s(tg:float, # NOx mass per year (Tg NO2 yr-1)
                    year:int, # calendar year (sets its length)
-                  ) -> float:
+                  ) -> float: # mean rate over the year (mol s-1)
     "Convert a yearly NOx total (Tg NO2) into a mean rate (mol NO2 s-1) over that calendar year."
     return tg * 1e9 / M_NO2 / seconds_in_year(year)
 
@@ -79,19 +79,19 @@ def load_point_sources(iso3:str|None='CHN', # ISO3 country code (None: every cou
 def grid_points(lon:np.ndarray, # source longitudes (degree east)
                 lat:np.ndarray, # source latitudes (degree north)
                 rate:np.ndarray, # source emission rates (mol s-1)
-                grid:Grid, # target grid
-               ) -> np.ndarray:
+                grid:Grid, # target regular lat-lon grid (degree)
+               ) -> np.ndarray: # per-area field (mol m-2 s-1), (lat, lon)
     "Sum point sources into grid cells and divide by cell area: a per-area field (mol m-2 s-1, (lat, lon)); sources off the grid are dropped."
     h, _, _ = np.histogram2d(np.asarray(lat, float), np.asarray(lon, float), weights=np.asarray(rate, float),
                              bins=[grid.lat_edges, grid.lon_edges])
     return h / grid.cell_area()
 
 # %% ../nbs/02_inventory.ipynb #7a3f0c11
-def point_source_prior(grid:Grid, # target grid (any region)
+def point_source_prior(grid:Grid, # target grid, any region (degree)
                        iso3:str|list|None='CHN', # ISO3 code(s) of the countries whose plants are taken (None: all)
                        year:int=2021, # calendar year (t yr-1 → mol s-1)
                        path:str|Path|None=None, # catalogue CSV (default: the CoCO2 file in the ddeq wheel)
-                      ) -> xr.Dataset:
+                      ) -> xr.Dataset: # prior `emissions` of the power plants, annual mean (mol m-2 s-1)
     "Prior `emissions` (mol m-2 s-1, NOx as NO2, annual mean) of the catalogued power plants on `grid`, for regions outside the embedded inventory."
     codes = list(iso3) if isinstance(iso3, (list, tuple)) else [iso3]
     df = load_point_sources(codes[0] if len(codes) == 1 else None, path)
@@ -133,11 +133,11 @@ def exp_kernel(res:float, # grid resolution (degree)
     return k / k.sum()
 
 # %% ../nbs/02_inventory.ipynb #b14214cd
-def spread_population(grid:Grid, # target grid
-                      cities:pd.DataFrame, # longitude, latitude (degree), population (people)
+def spread_population(grid:Grid, # target regular lat-lon grid (degree)
+                      cities:pd.DataFrame, # longitude, latitude, population (degree, degree, people)
                       urban:float, # fraction of each city's weight kept in its own cell (1)
                       decay_km:float, # e-folding distance of the rest (km)
-                     ) -> np.ndarray:
+                     ) -> np.ndarray: # people per cell (people), (lat, lon)
     "People per cell (lat, lon): `urban` of each city in its cell, the rest spread by an exponential urban-to-rural decay."
     k = exp_kernel(grid.res, decay_km)
     n = k.shape[0] // 2
@@ -153,8 +153,8 @@ AREA_SPATIAL = {'industry': dict(urban=0.25, decay_km=40.0, rural=0.10),
                 'residential': dict(urban=0.35, decay_km=25.0, rural=0.35)}  # rural: share spread uniformly over land
 
 @functools.lru_cache(maxsize=16)
-def china_fraction(grid:Grid, # any grid
-                  ) -> np.ndarray:
+def china_fraction(grid:Grid, # any regular lat-lon grid (degree)
+                  ) -> np.ndarray: # fraction of each cell inside China (1), (lat, lon)
     "Fraction (1) of each cell inside China (sum of the province fractions), (lat, lon)."
     return np.clip(province_fractions(grid).sum('province').values, 0.0, 1.0)
 
@@ -167,7 +167,7 @@ def china_reference(res:float, # grid resolution (degree)
 
 # %% ../nbs/02_inventory.ipynb #ae7cb6e5
 @functools.lru_cache(maxsize=64)
-def sector_weights(grid:Grid, # target grid
+def sector_weights(grid:Grid, # target regular lat-lon grid (degree)
                    sector:str, # one of SECTORS
                   ) -> np.ndarray:
     "Spatial weight of a sector per cell (lat, lon), before national scaling: power in mol s-1 (CoCO2), area sectors in units of the national total."
@@ -193,7 +193,7 @@ SLOW_DECLINE = ('Xinjiang', 'Tibet', 'Xizang', 'Qinghai', 'Gansu', 'Ningxia', 'I
 RATE_FAST, RATE_SLOW, RATE_DEFAULT = -0.05, 0.01, -0.02  # yr-1, relative
 
 def province_rate(name:str, # province name (as in grid.province_fractions)
-                 ) -> float:
+                 ) -> float: # relative emission trend of the province (yr-1)
     "Relative emission trend (yr-1) of a province: fast decline in Clean-Air-Action key regions, slow growth in the west."
     if any(name.lower().startswith(p.lower()) for p in FAST_DECLINE): return RATE_FAST
     if any(name.lower().startswith(p.lower()) for p in SLOW_DECLINE): return RATE_SLOW
@@ -201,9 +201,9 @@ def province_rate(name:str, # province name (as in grid.province_fractions)
 
 # %% ../nbs/02_inventory.ipynb #6c76a0c9
 @functools.lru_cache(maxsize=64)
-def province_trend(grid:Grid, # any grid
+def province_trend(grid:Grid, # any regular lat-lon grid (degree)
                    year:int, # calendar year
-                  ) -> np.ndarray:
+                  ) -> np.ndarray: # trend factor per cell (1), (lat, lon)
     "Trend factor (1) per cell (lat, lon): exp(rate·(year−2017)) averaged over the provinces covering the cell; one outside China."
     fr = province_fractions(grid)
     rates = np.array([province_rate(str(p)) for p in fr['province'].values])
@@ -219,9 +219,9 @@ def _national_scale(res:float, year:int, sector:str) -> float:
     raw = (sector_weights(ref, sector) * province_trend(ref, year)).sum()
     return tg_yr_to_mol_s(national_target(year, sector), year) / raw
 
-def build_inventory(grid:Grid, # target grid (cell edges aligned with the China domain)
+def build_inventory(grid:Grid, # target grid, cell edges aligned with the China domain (degree)
                     year:int, # calendar year (2010-2023)
-                   ) -> xr.Dataset:
+                   ) -> xr.Dataset: # annual-mean `emissions`, `emissions_<sector>` (mol m-2 s-1), (lat, lon)
     "Annual-mean NOx emissions (mol m-2 s-1, as NO2): `emissions` and `emissions_<sector>` (lat, lon)."
     ds = xr.Dataset(coords=grid.coords)
     for s in SECTORS:
@@ -234,9 +234,9 @@ def build_inventory(grid:Grid, # target grid (cell edges aligned with the China 
     return ds
 
 # %% ../nbs/02_inventory.ipynb #48755f2e
-def domain_total(inv:xr.Dataset, # inventory on a grid (lat, lon)
+def domain_total(inv:xr.Dataset, # inventory `emissions` on a grid (mol m-2 s-1), (lat, lon)
                  var:str='emissions', # variable (mol m-2 s-1)
-                ) -> float:
+                ) -> float: # total over the grid (mol s-1)
     "Total over the grid (mol s-1) of a per-area emission field."
     g = Grid.from_coords(inv.lat.values, inv.lon.values)
     return float((inv[var] * xr.DataArray(g.cell_area(), dims=('lat', 'lon'))).sum(('lat', 'lon')))
@@ -273,9 +273,9 @@ def _open_flux(path:Path, var:str|None) -> xr.DataArray:
     return da * flux_to_mol_m2_s(da.attrs.get('units', ''), f"{path}:{var}")
 
 def read_gridded_inventory(path:str|Path, # netCDF file with a per-area NOx emission flux on a regular lat-lon grid
-                           grid:Grid, # target grid (must lie inside the file's grid)
+                           grid:Grid, # target grid, inside the file's grid (degree)
                            var:str|None=None, # variable name (default: the only gridded variable)
-                          ) -> xr.Dataset:
+                          ) -> xr.Dataset: # `emissions` on `grid` (mol m-2 s-1), (..., lat, lon)
     "Read a gridded inventory and regrid it area-conservatively to `grid`: `emissions` (..., lat, lon) in mol m-2 s-1."
     path = Path(path)
     if not path.exists(): raise NoxnbError(f"{path}: inventory file not found")

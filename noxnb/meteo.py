@@ -36,7 +36,7 @@ def sun_position(times, # UTC times
 
 def local_solar_hour(times, # UTC times
                      lon:np.ndarray, # longitudes (degree east)
-                    ) -> np.ndarray:
+                    ) -> np.ndarray: # true local solar time, 0-24 (h), (time, lon)
     "True local solar time (h, 0-24) on (time, lon): UTC + lon/15 + the equation of time."
     t = pd.DatetimeIndex(times)
     h = t.hour.to_numpy() + t.minute.to_numpy() / 60 + t.second.to_numpy() / 3600 + sun_position(t)[1] / 60
@@ -45,7 +45,7 @@ def local_solar_hour(times, # UTC times
 def solar_zenith_angle(times, # UTC times
                        lat:np.ndarray, # latitudes (degree north)
                        lon:np.ndarray, # longitudes (degree east)
-                      ) -> xr.DataArray:
+                      ) -> xr.DataArray: # solar zenith angle (degree), (time, lat, lon)
     "Solar zenith angle (degree) on (time, lat, lon) from the solar declination and the true local solar time."
     t = pd.DatetimeIndex(times)
     decl = sun_position(t)[0][:, None, None]
@@ -62,7 +62,7 @@ X_REF_LAT = 35.0       # degree: x = R cos(35°) λ, one metric for the domain
 T0 = np.datetime64('2000-01-01T00:00')
 
 def season_weight(times, # UTC times
-                 ) -> np.ndarray:
+                 ) -> np.ndarray: # seasonal weight, +1 mid-January, −1 mid-July (1), (time,)
     "Seasonal weight (1): cos(2π(day of year − 15)/365.25), +1 in mid-January, −1 in mid-July; shape (time,)."
     return np.cos(2 * np.pi * (pd.DatetimeIndex(times).day_of_year.to_numpy() - 15) / 365.25)
 
@@ -103,7 +103,7 @@ def wave_field(modes:dict, # from `wave_modes`
 # %% ../nbs/03_meteo.ipynb #a56f73b6
 def monsoon_wind(times, # UTC times
                  lat:np.ndarray, # latitudes (degree north)
-                ) -> tuple:
+                ) -> tuple: # climatological PBL wind u, v (m s-1), (time, lat, 1)
     "Climatological PBL wind (m s-1) on (time, lat, 1): north-westerly in winter, south-easterly in summer, westerlies growing northward."
     w = season_weight(times)[:, None, None]
     la = np.asarray(lat, float)[None, :, None]
@@ -132,10 +132,10 @@ def _cloud(times, lat, z:np.ndarray, w:np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(np.log(m / (1 - m)) + 1.6 * z)))
 
 # %% ../nbs/03_meteo.ipynb #294ebbee
-def synthetic_meteo(grid:Grid, # target grid
+def synthetic_meteo(grid:Grid, # target regular lat-lon grid (degree)
                     times, # hourly UTC times
                     seed:int=0, # random seed of the weather
-                   ) -> xr.Dataset:
+                   ) -> xr.Dataset: # u, v, u10, v10, pblh, t2m, psurf, cloud_fraction, sza (m s-1 ×4, m, K, Pa, 1, degree)
     "Synthetic hourly meteorology (u, v, u10, v10 m s-1; pblh m; t2m K; psurf Pa; cloud_fraction 1; sza degree) on (time, lat, lon)."
     t, lat, lon = pd.DatetimeIndex(times), grid.lat, grid.lon
     w = season_weight(t)[:, None, None]
@@ -231,11 +231,11 @@ def check_era5_units(ds:xr.Dataset, # normalised ERA5 Dataset
 # %% ../nbs/03_meteo.ipynb #51a2b6cf
 G0, RD = 9.80665, 287.05  # m s-2, J kg-1 K-1
 
-def pbl_mean_wind(pl:xr.Dataset, # pressure levels: u, v (m s-1) on (time, level, lat, lon), level in hPa
+def pbl_mean_wind(pl:xr.Dataset, # pressure levels: u, v on (time, level, lat, lon), level in hPa (m s-1)
                   psurf:xr.DataArray, # surface pressure (Pa)
                   pblh:xr.DataArray, # PBL height (m)
-                  t2m:xr.DataArray, # 2-m temperature (K), sets the scale height
-                 ) -> tuple:
+                  t2m:xr.DataArray, # 2-m temperature, sets the scale height (K)
+                 ) -> tuple: # PBL-mean u, v (m s-1)
     "Mean u, v (m s-1) over the pressure levels between the surface and the PBL top; where none lies inside, the lowest level above ground."
     p = pl.level * 100.0                                   # Pa
     ptop = psurf * np.exp(-G0 * pblh / (RD * t2m))
@@ -270,7 +270,7 @@ def _interp_checked(da:xr.DataArray, grid:Grid|None, times, where:str) -> xr.Dat
     return da.transpose('time', 'lat', 'lon')
 
 def read_era5(paths, # ERA5 netCDF/ZIP file(s): single levels (u10 v10 blh t2m sp tcc [u100 v100]) and optionally pressure levels (u v)
-              grid:Grid|None=None, # target grid (default: the file's own points)
+              grid:Grid|None=None, # target grid; default: the file's own points (degree)
               times=None, # hourly UTC times (default: the file's)
              ) -> xr.Dataset:
     "ERA5 as a noxnb meteorology Dataset (same variables, units and dims as `synthetic_meteo`)."

@@ -18,48 +18,48 @@ def _finite(*xs):
     return a if ok.all() else [x[ok] for x in a]
 
 # %% ../nbs/00a_metrics.ipynb #31a014e2
-def rmse(pred, # prediction (units of `truth`), any shape
-         truth, # truth (any units), same shape or broadcastable
-        )->float: # root-mean-square error (units of `truth`); NaN without finite pairs
+def rmse(pred, # prediction, any shape (units of `truth`)
+         truth, # truth, same shape or broadcastable (any units)
+        )->float: # root-mean-square error; NaN without finite pairs (units of `truth`)
     "Root-mean-square error √mean((pred − truth)²) over the finite pairs."
     p, t = _finite(pred, truth)
     return float(np.sqrt(np.mean((p - t)**2))) if len(t) else np.nan
 
 # %% ../nbs/00a_metrics.ipynb #a96cc1db
-def mb(pred, # prediction (units of `truth`), any shape
-       truth, # truth (any units), same shape or broadcastable
-      )->float: # mean bias (units of `truth`); NaN without finite pairs
+def mb(pred, # prediction, any shape (units of `truth`)
+       truth, # truth, same shape or broadcastable (any units)
+      )->float: # mean bias; NaN without finite pairs (units of `truth`)
     "Mean bias mean(pred − truth) over the finite pairs."
     p, t = _finite(pred, truth)
     return float(np.mean(p - t)) if len(t) else np.nan
 
 # %% ../nbs/00a_metrics.ipynb #1d2f1005
-def nrmse(pred, # prediction (units of `truth`), any shape
-          truth, # truth (any units), same shape or broadcastable
-         )->float: # RMSE / mean truth (1); NaN without finite pairs
+def nrmse(pred, # prediction, any shape (units of `truth`)
+          truth, # truth, same shape or broadcastable (any units)
+         )->float: # RMSE / mean truth; NaN without finite pairs (1)
     "Normalised root-mean-square error √mean((pred − truth)²) / mean(truth) over the finite pairs."
     p, t = _finite(pred, truth)
     return float(np.sqrt(np.mean((p - t)**2)) / np.mean(t)) if len(t) else np.nan
 
 # %% ../nbs/00a_metrics.ipynb #8acb159f
-def nmb(pred, # prediction (units of `truth`), any shape
-        truth, # truth (any units), same shape or broadcastable
-       )->float: # normalised mean bias (1); NaN without finite pairs
+def nmb(pred, # prediction, any shape (units of `truth`)
+        truth, # truth, same shape or broadcastable (any units)
+       )->float: # normalised mean bias; NaN without finite pairs (1)
     "Normalised mean bias Σ(pred − truth) / Σtruth over the finite pairs: the relative error of the total."
     p, t = _finite(pred, truth)
     return float(np.sum(p - t) / np.sum(t)) if len(t) else np.nan
 
 # %% ../nbs/00a_metrics.ipynb #b8bd5fd7
-def mare(pred, # prediction (units of `truth`), any shape
-         truth, # truth (any units), same shape or broadcastable
-        )->float: # mean absolute relative error (1); NaN without finite pairs
+def mare(pred, # prediction, any shape (units of `truth`)
+         truth, # truth, same shape or broadcastable (any units)
+        )->float: # mean absolute relative error; NaN without finite pairs (1)
     "Mean absolute relative error mean(|pred − truth| / |truth|) over the finite pairs."
     p, t = _finite(pred, truth)
     return float(np.mean(np.abs(p - t) / np.abs(t))) if len(t) else np.nan
 
 # %% ../nbs/00a_metrics.ipynb #e447a242
-def r(pred, # prediction (any units), any shape
-      truth, # truth (any units), same shape or broadcastable
+def r(pred, # prediction, any shape (any units)
+      truth, # truth, same shape or broadcastable (any units)
       min_pairs:int=3, # fewer finite pairs give NaN
      )->float: # Pearson correlation coefficient (1)
     "Pearson r over the finite pairs; NaN when either side is constant or there are fewer than `min_pairs` pairs."
@@ -69,11 +69,11 @@ def r(pred, # prediction (any units), any shape
 
 # %% ../nbs/00a_metrics.ipynb #3ba06954
 def coverage(mean, # predictive mean (units of `truth`)
-             sigma, # predictive standard deviation (units of `truth`, same shape)
-             truth, # truth (same units and shape)
-             level:float, # nominal probability of the central interval (1), e.g. 0.68
-             z:float|None=None, # half-width of the interval in sigmas (default: the Gaussian quantile of `level`)
-            )->float: # observed fraction (1); NaN without finite triples
+             sigma, # predictive standard deviation, same shape (units of `truth`)
+             truth, # truth, same shape (any units)
+             level:float, # nominal probability of the central interval, e.g. 0.68 (1)
+             z:float|None=None, # half-width of the interval in sigmas; default: the Gaussian quantile of `level` (1)
+            )->float: # observed fraction; NaN without finite triples (1)
     "Fraction of the finite (mean, sigma, truth) inside the central Gaussian interval mean ± z·sigma of probability `level`."
     m, s, t = _finite(mean, sigma, truth)
     if not len(t): return np.nan
@@ -82,9 +82,9 @@ def coverage(mean, # predictive mean (units of `truth`)
 
 # %% ../nbs/00a_metrics.ipynb #b5cae50e
 def crps_gaussian(mean, # predictive mean (units of `truth`)
-                  sigma, # predictive standard deviation (units of `truth`, same shape)
-                  truth, # truth (same units and shape)
-                 )->np.ndarray: # CRPS (units of truth), per value; NaN where an input is
+                  sigma, # predictive standard deviation, same shape (units of `truth`)
+                  truth, # truth, same shape (any units)
+                 )->np.ndarray: # CRPS per value; NaN where an input is (units of `truth`)
     "CRPS of a Gaussian predictive distribution N(mean, sigma²) (Gneiting et al. 2005, eq. 5), value by value."
     s = np.maximum(np.asarray(sigma, float), 1e-300)
     z = (np.asarray(truth, float) - mean) / s

@@ -23,7 +23,7 @@ class SeparableConv(nn.Module):
         super().__init__()
         self.depthwise = nn.Conv2d(cin, cin * kernels_per_layer, 3, padding=1, groups=cin)
         self.pointwise = nn.Conv2d(cin * kernels_per_layer, cout, 1)
-    def forward(self, x, # features (N, cin, H, W)
+    def forward(self, x, # features (any units), (N, cin, H, W)
                ): return self.pointwise(self.depthwise(x))
 
 # %% ../nbs/07_models.ipynb #2aa540e0
@@ -49,14 +49,14 @@ class CBAM(nn.Module):
         self.mlp = nn.Sequential(nn.Conv2d(channels, hidden, 1, bias=False), nn.ReLU(inplace=True),
                                  nn.Conv2d(hidden, channels, 1, bias=False))
         self.spatial = nn.Conv2d(2, 1, 7, padding=3, bias=False)
-    def forward(self, x, # features (N, channels, H, W)
+    def forward(self, x, # features (any units), (N, channels, H, W)
                ):
         x = x * torch.sigmoid(self.mlp(x.mean((2, 3), keepdim=True)) + self.mlp(x.amax((2, 3), keepdim=True)))
         s = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)  # (N, 2, H, W)
         return x * torch.sigmoid(self.spatial(s))
 
 # %% ../nbs/07_models.ipynb #de667d55
-def pad_to_multiple(x:torch.Tensor, # (N, C, H, W)
+def pad_to_multiple(x:torch.Tensor, # maps (any units), (N, C, H, W)
                     multiple:int): # pad H and W up to a multiple of this
     "Replicate-pad the bottom/right of `x` so H and W are multiples of `multiple`; returns (padded, (H, W))."
     h, w = x.shape[-2:]
@@ -69,10 +69,10 @@ ADD_INIT = 1e-4  # untrained additive part of 'prior-ratio-add', as a fraction o
 ADD_GAIN = 10.   # z₂ = ADD_GAIN × the convolution's output: Adam moves a parameter by ~lr per step whatever its gradient, so
                  # from softplus⁻¹(1e-4) ≈ −9.2 an ungained z₂ would need thousands of steps to create emissions
 
-def emission_head(z:torch.Tensor, # raw network output (N, HEADS[head], H, W)
+def emission_head(z:torch.Tensor, # raw network output (normalised units), (N, HEADS[head], H, W)
                   head:str, # 'softplus', 'prior-ratio' or 'prior-ratio-add'
-                  scale:float|torch.Tensor=1.0, # typical emission (target units, e.g. mol m-2 s-1) of the softplus parts
-                  prior:torch.Tensor|None=None, # prior emissions (N, 1, H, W), target units; None: 0 ('prior-ratio-add')
+                  scale:float|torch.Tensor=1.0, # typical emission of the softplus parts (target units, e.g. mol m-2 s-1)
+                  prior:torch.Tensor|None=None, # prior emissions; None: 0 ('prior-ratio-add') (target units), (N, 1, H, W)
                   max_log_ratio:float=5.): # clamp of the log-ratio (1)
     "Map the network output to non-negative emissions."
     if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
@@ -118,8 +118,8 @@ class EmissionUNet(nn.Module):
         self.outc = init_head(nn.Conv2d(ch[0], HEADS[head] + out_channels - 1, 1), head)  # fresh ratio net = prior
         self.register_buffer('scale', torch.ones(()))  # typical emission, target units
 
-    def features(self, x, # input (N, C, H, W), normalised, size a multiple of 2^depth
-                 z=None, # latent (N, latent, H/2^depth, W/2^depth) when `latent` > 0
+    def features(self, x, # input, size a multiple of 2^depth (normalised units), (N, C, H, W)
+                 z=None, # latent when `latent` > 0 (1), (N, latent, H/2^depth, W/2^depth)
                 ):
         "Decoder features (N, width, H, W) of an input whose size is a multiple of 2^depth."
         skips = [self.att[0](self.inc(x))]
@@ -131,9 +131,9 @@ class EmissionUNet(nn.Module):
             h = up(torch.cat([s, F.interpolate(h, size=s.shape[-2:], mode='bilinear', align_corners=True)], 1))
         return h
 
-    def forward(self, x, # normalised input (N, C, H, W), any size
-                prior=None, # prior emissions (N, 1, H, W), target units; for the prior-ratio heads
-                z=None, # latent (N, latent, H/2^depth, W/2^depth) when `latent` > 0
+    def forward(self, x, # input, any size (normalised units), (N, C, H, W)
+                prior=None, # prior emissions, for the prior-ratio heads (target units), (N, 1, H, W)
+                z=None, # latent when `latent` > 0 (1), (N, latent, H/2^depth, W/2^depth)
                ):
         "Emissions (N, 1, H, W) (and log-variance when `out_channels`=2) for inputs x (N, C, H, W) of any size."
         xp, (h, w) = pad_to_multiple(x, 2**self.depth)
@@ -147,8 +147,8 @@ def count_parameters(model:nn.Module): # a torch module
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 # %% ../nbs/07_models.ipynb #974cfd92
-def kl_standard_normal(mu:torch.Tensor, # posterior mean (N, L, h, w)
-                       logvar:torch.Tensor, # posterior log-variance (N, L, h, w)
+def kl_standard_normal(mu:torch.Tensor, # posterior mean (1), (N, L, h, w)
+                       logvar:torch.Tensor, # posterior log-variance (1), (N, L, h, w)
                        pixels:int): # output pixels H·W the latent map stands for
     "KL(q ‖ N(0, I)) summed over the latent map, per output pixel, averaged over the batch."
     kl = 0.5 * (mu**2 + logvar.exp() - 1 - logvar)
@@ -157,7 +157,7 @@ def kl_standard_normal(mu:torch.Tensor, # posterior mean (N, L, h, w)
 # %% ../nbs/07_models.ipynb #efd6b408
 SIGMA_FLOOR = 0.01  # emission added before the relative spread of the CVAE, as a fraction of `scale` (1)
 
-def cvae_sigma(mean:torch.Tensor, # emissions of one draw (N, 1, H, W), target units
+def cvae_sigma(mean:torch.Tensor, # emissions of one draw (target units), (N, 1, H, W)
                logvar:torch.Tensor, # log-variance of the relative error (N, 1, H, W), ln(1)
                scale:float|torch.Tensor=1.): # typical emission (target units)
     "Decoder standard deviation (target units): (mean + SIGMA_FLOOR·scale)·exp(logvar/2), proportional to the emission."
@@ -181,16 +181,16 @@ class CVAE(nn.Module):
     @property
     def scale(self): return self.decoder.scale
 
-    def posterior(self, x, # padded normalised input (N, C, H, W)
-                  y, # target emissions (N, 1, H, W), target units
+    def posterior(self, x, # padded input (normalised units), (N, C, H, W)
+                  y, # target emissions (target units), (N, 1, H, W)
                  ):
         "Mean and log-variance of q(z | x, y) for padded x (N, C, H, W) and target y (N, 1, H, W)."
         mu, logvar = self.encoder(torch.cat([x, torch.log1p(y.clamp_min(0) / self.scale)], 1)).chunk(2, 1)
         return mu, logvar.clamp(-10, 10)
 
-    def forward(self, x, # normalised input (N, C, H, W), any size
-                prior=None, # prior emissions (N, 1, H, W), target units
-                y=None, # target emissions (N, 1, H, W), target units; None: z from N(0, I)
+    def forward(self, x, # input, any size (normalised units), (N, C, H, W)
+                prior=None, # prior emissions (target units), (N, 1, H, W)
+                y=None, # target emissions; None: z from N(0, I) (target units), (N, 1, H, W)
                ):
         "(emissions, log-variance of the relative error (see `cvae_sigma`), KL): z from q(z|x,y) when y is given, else N(0, I), KL = 0."
         m = 2**self.depth
@@ -208,8 +208,8 @@ class CVAE(nn.Module):
 # %% ../nbs/07_models.ipynb #73b91bcf
 @torch.no_grad()
 def predict_emissions(model:nn.Module, # a model from `build_model`
-                      x:torch.Tensor, # normalised inputs (N, C, H, W)
-                      prior:torch.Tensor|None=None, # prior emissions (N, 1, H, W), target units
+                      x:torch.Tensor, # inputs (normalised units), (N, C, H, W)
+                      prior:torch.Tensor|None=None, # prior emissions (target units), (N, 1, H, W)
                       n_samples:int=16): # CVAE ensemble size
     "Emissions (N, 1, H, W) and, for the CVAE, their standard deviation (target units), else None."
     model.eval()

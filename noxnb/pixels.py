@@ -25,7 +25,7 @@ SWATH_KM = 2600.        # swath width of the 450 ground pixels (km)
 MAX_BOX = 64            # pixels spanning more cells than this per side (e.g. across the date line) are dropped
 
 # %% ../nbs/05b_pixels.ipynb #18847225
-def edge_quadrant(xa, # segment start x (grid units; arrays broadcast)
+def edge_quadrant(xa, # segment start x; arrays broadcast (grid units)
                   ya, # segment start y (grid units)
                   xb, # segment end x (grid units)
                   yb, # segment end y (grid units)
@@ -141,9 +141,9 @@ def _overlaps_numba(x:np.ndarray, # pixel corners (npix, 4), grid-index units (o
     return pix[keep], cell[keep], area[keep]
 
 # %% ../nbs/05b_pixels.ipynb #dd2b7eec
-def pixel_overlaps(lat_bounds:np.ndarray, # pixel corner latitudes (..., 4) (degrees_north)
-                   lon_bounds:np.ndarray, # pixel corner longitudes (..., 4) (degrees_east)
-                   grid:Grid,             # target grid
+def pixel_overlaps(lat_bounds:np.ndarray, # pixel corner latitudes (degrees_north), (..., 4)
+                   lon_bounds:np.ndarray, # pixel corner longitudes (degrees_east), (..., 4)
+                   grid:Grid, # target regular lat-lon grid (degree)
                    engine:str|None=None,  # 'numba', 'numpy' or None (numba when installed)
                    chunk:int=200_000,     # pixels per chunk (memory bound)
                   ):
@@ -214,8 +214,8 @@ def _gridded(grid:Grid, fields:tuple, weight_units:str) -> xr.Dataset:
                       coords=grid.coords)
 
 # %% ../nbs/05b_pixels.ipynb #e41cc86d
-def oversample(pixels:xr.Dataset,  # L2 pixels with operational names (from `read_l2` or `make_l2_pixels`), columns in mol m-2
-               grid:Grid,          # target grid
+def oversample(pixels:xr.Dataset, # L2 pixels with operational names (from `read_l2` or `make_l2_pixels`), columns (mol m-2)
+               grid:Grid, # target regular lat-lon grid (degree)
                weight:str|None=None,        # None or 'area' (area weights: conserve the column over any box) or 'precision' (1/σ²: biased low on plumes)
                engine:str|None=None,        # overlap engine ('numba', 'numpy', None = fastest installed)
               ) -> xr.Dataset:
@@ -261,7 +261,7 @@ def _grid_fields_loop(pix, cell, a, c, s, precision, n):
 _grid_fields = _jit(_grid_fields_loop) if numba is not None else None
 
 # %% ../nbs/05b_pixels.ipynb #7c068ac2
-def daily_composite(orbits:list,              # oversampled orbits of one day (from `oversample`, same grid)
+def daily_composite(orbits:list, # oversampled orbits of one day, from `oversample`, same grid (mol m-2)
                     min_weight:float=0.3,     # minimum observed fraction of a cell for `valid` (1)
                    ) -> xr.Dataset:
     "Merge orbits: precision-weighted mean, combined standard error, summed weight and count, valid-data mask."

@@ -23,12 +23,12 @@ def _gc_distance(lat1, lon1, lat2, lon2):
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * R_EARTH * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
 
-def circle_fraction(grid:Grid, # the emission grid
+def circle_fraction(grid:Grid, # the emission grid (degree)
                     lat:float, # centre latitude (degree)
                     lon:float, # centre longitude (degree)
                     radius_km:float, # radius (km)
                     nsub:int=16, # sub-cells per cell side
-                   ) -> np.ndarray:
+                   ) -> np.ndarray: # fraction of each cell's area within `radius_km` (1), grid.shape
     "Fraction (1) of each grid cell's area within `radius_km` of a point, shape grid.shape."
     le, lo = np.sin(np.deg2rad(grid.lat_edges)), grid.lon_edges
     q = (np.arange(nsub) + .5) / nsub
@@ -38,12 +38,12 @@ def circle_fraction(grid:Grid, # the emission grid
     return (d <= radius_km * 1e3).mean(axis=(1, 3))
 
 # %% ../nbs/11_real_data.ipynb #8486473b
-def integrate_emissions(emis:xr.Dataset|xr.DataArray, # `emissions` (…, lat, lon) in mol m-2 s-1 (NOx as NO2)
+def integrate_emissions(emis:xr.Dataset|xr.DataArray, # `emissions`, NOx as NO2 (mol m-2 s-1), (…, lat, lon)
                         lat:float, # centre latitude (degree)
                         lon:float, # centre longitude (degree)
                         radius_km:float, # radius (km)
                         nsub:int=16, # sub-cells per cell side
-                       ) -> xr.DataArray:
+                       ) -> xr.DataArray: # emission total as NO2 within `radius_km` (kg s-1)
     "Emission total (kg s-1 of NO2) within `radius_km` of (lat, lon), for every time (or other leading) index."
     da = emis["emissions"] if isinstance(emis, xr.Dataset) else emis
     if da.attrs.get("units") != "mol m-2 s-1":
@@ -87,10 +87,10 @@ def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          v:float, # effective northward wind at the source (m s-1)
                          distances_km:list, # downwind distances of the transects (km)
                          background:float, # background column (mol m-2)
-                         tau_h:float, # NO2 lifetime (h) for the decay correction
+                         tau_h:float, # NO2 lifetime for the decay correction (h)
                          *, # options (keyword-only)
                          half_width_km:float=50.0, # transect half-width (km)
-                        ) -> np.ndarray:
+                        ) -> np.ndarray: # NO2 emission per distance (kg s-1)
     "NO2 emission (kg s-1) from the flux through transects downwind of a source, one value per distance."
     sp = float(np.hypot(u, v)); ex, ey = u / sp, v / sp; ys = np.arange(-half_width_km, half_width_km + 0.5, 1.0) * 1e3
     out = []
@@ -193,9 +193,9 @@ def plume_line_densities(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          at:dict, # source, dict(lat, lon) (degree)
                          u:float, # eastward wind at the source (m s-1)
                          v:float, # northward wind at the source (m s-1)
-                         distances_km:list, # signed distances along the wind (km); negative: upwind
+                         distances_km:list, # signed distances along the wind; negative: upwind (km)
                          background:float, # background column (mol m-2)
-                        ) -> np.ndarray: # line density of the enhancement (mol m-1) at each distance
+                        ) -> np.ndarray: # line density of the enhancement at each distance (mol m-1)
     "Line density of the column enhancement across the wind at signed distances from a source (negative: upwind)."
     sp, out = float(np.hypot(u, v)), []
     for d in np.asarray(distances_km, float):

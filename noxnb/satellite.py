@@ -22,10 +22,10 @@ __all__ = ['NOISE_FLOOR', 'correlated_uniform', 'overpass_hours', 'overpass_weig
 NOISE_FLOOR = 8.6e-6    # single-pixel SCD precision (mol m-2), van Geffen et al. 2020
 
 # %% ../nbs/05_satellite.ipynb #f8632400
-def correlated_uniform(shape:tuple,  # (..., ny, nx) output shape; leading dims are independent fields
+def correlated_uniform(shape:tuple, # output shape; leading dims are independent fields, (..., ny, nx)
                        length:float, # correlation length: std of the Gaussian smoothing kernel (cells)
                        rng:np.random.Generator, # random generator
-                      ) -> np.ndarray:
+                      ) -> np.ndarray: # correlated field, uniform on [0, 1] (1)
     "Spatially correlated random field with uniform marginal distribution on [0, 1] (1)."
     z = rng.standard_normal(shape)
     ky, kx = np.fft.fftfreq(shape[-2])[:, None], np.fft.fftfreq(shape[-1])[None, :]
@@ -59,7 +59,7 @@ def overpass_weights(times, # hourly UTC times of the field (datetime64), increa
     return i0, np.clip(pos - i0, 0, 1)
 
 # %% ../nbs/05_satellite.ipynb #e4852fe1
-def at_overpass(field:xr.DataArray|xr.Dataset, # hourly field(s) ([world,] time, lat, lon), UTC; without time, or with one time: static
+def at_overpass(field:xr.DataArray|xr.Dataset, # hourly field(s), UTC; no time or one time: static (any units), ([world,] time, lat, lon)
                 days=None, # days to sample (datetime64); None: every UTC day of `field.time`
                 local_hour:float=13.5, # local solar time of the overpass (h)
                 strict:bool=False, # raise when an overpass is outside the field's times; False: the nearest time is used
@@ -124,8 +124,8 @@ def _km_to_cells(km:float, grid:Grid) -> float:
 from .grid import ar1_field
 
 def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2_column` (mol m-2)
-            meteo_ds:xr.Dataset, # meteorology on the same grid/times (`pblh` m, `cloud_fraction` 1, `sza` degree; all optional)
-            grid:Grid,           # grid of both
+            meteo_ds:xr.Dataset, # meteorology on the same grid/times, `pblh`, `cloud_fraction`, `sza`, all optional (m, 1, degree)
+            grid:Grid, # grid of both (degree)
             *, # options (keyword-only)
             seed:int=0,          # random seed
             local_hour:float=13.5, # overpass local solar time (h)
@@ -142,7 +142,7 @@ def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2
             corr_length_km:float=100., # e-folding distance of the correlated error (km)
             corr_days:float=3.,  # e-folding time of the correlated error (d)
             bias_sigma:float=0., # standard deviation of a random relative bias drawn once per call (a month of a dataset) (1)
-           ) -> xr.Dataset:
+           ) -> xr.Dataset: # daily composite `no2_trop`, `no2_trop_sigma`, `weight`, `valid` (mol m-2, mol m-2, 1, bool)
     "Synthetic daily TROPOMI composite: `no2_trop`, `no2_trop_sigma` (from the noisy column, mol m-2), `weight` (1), `valid` (time, lat, lon)."
     rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour=local_hour)
     met = _overpass_meteo(meteo_ds, col.shape, local_hour)
@@ -172,7 +172,7 @@ def _synthetic_composite(col:xr.DataArray, noisy, sigma, valid, attrs:dict) -> x
 
 # %% ../nbs/05_satellite.ipynb #69dbe9a2
 def footprint_mean(field:xr.DataArray, # gridded field (lat, lon), e.g. column (mol m-2)
-                   geometry:xr.Dataset, # pixel geometry with latitude_bounds/longitude_bounds (degrees)
+                   geometry:xr.Dataset, # pixel geometry with latitude_bounds/longitude_bounds (degree)
                   ) -> np.ndarray:
     "Area-weighted mean of a gridded field over each pixel footprint (NaN where the pixel centre is off the grid)."
     g = Grid.from_coords(field.lat.values, field.lon.values)
@@ -193,7 +193,7 @@ def _nearest(field, grid:Grid, lat, lon):
     return np.asarray(field)[j, i]
 
 def make_l2_pixels(column:xr.DataArray,  # tropospheric column at the overpass (lat, lon) (mol m-2)
-                   geometry:xr.Dataset,  # pixel geometry from `orbit_geometry`
+                   geometry:xr.Dataset, # pixel geometry from `orbit_geometry` (degree)
                    *, # options (keyword-only)
                    seed:int=0,           # random seed
                    noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
@@ -228,7 +228,7 @@ def _cf(ds:xr.Dataset, files:list, qa:float) -> xr.Dataset:
     return ds
 
 def grid_files(files:list,          # L2 files of one day
-               grid:Grid,           # target grid
+               grid:Grid, # target regular lat-lon grid (degree)
                qa:float=QA_MIN,     # qa_value threshold (1)
                weight:str|None=None, # pixel weighting (None: area)
                min_weight:float=0.3, # min observed fraction for `valid` (1)

@@ -74,7 +74,7 @@ def _read_cnemc_file(path:Path, species:str, rep:dict) -> pd.DataFrame:
 # %% ../nbs/12_stations.ipynb #1cffdd86
 def read_cnemc(paths:list|str|Path, # CNEMC daily files `china_sites_YYYYMMDD.csv` (or one path / a glob pattern)
                species:str="NO2", # row type to keep (one of CNEMC_TYPES)
-              ) -> xr.DataArray:
+              ) -> xr.DataArray: # hourly concentrations, CO in mg m-3 (µg m-3), (time UTC, station)
     "Hourly concentrations (time UTC, station) in µg m-3 (CO: mg m-3) from CNEMC files; `attrs` count what was dropped."
     if species not in CNEMC_TYPES: raise NoxnbError(f"species {species!r}: expected one of {CNEMC_TYPES}")
     if isinstance(paths, (str, Path)): paths = sorted(Path(paths).parent.glob(Path(paths).name)) if "*" in str(paths) else [paths]
@@ -102,7 +102,7 @@ def report_line(rep:dict, # read_cnemc's counts, or the attrs of its result (key
 
 # %% ../nbs/12_stations.ipynb #272b7cc9
 def write_cnemc(path:Path, # output file
-                values:pd.DataFrame, # rows: (UTC time, type); columns: station codes; cells µg m-3 (NaN = empty)
+                values:pd.DataFrame, # rows (UTC time, type), columns station codes, NaN = empty (µg m-3)
                ) -> Path:
     "Write a `china_sites_YYYYMMDD.csv` in the CNEMC layout (Beijing-time date and hour), atomically."
     lines = ["date,hour,type," + ",".join(values.columns)]
@@ -130,17 +130,17 @@ def read_station_list(path:Path, # CNEMC station list CSV (code, name, city, lon
 # %% ../nbs/12_stations.ipynb #75815d04
 REFERENCE_CHANGE = pd.Timestamp("2018-09-01") - BEIJING_OFFSET   # UTC instant of the MEE change
 
-def harmonise_reference_state(conc:xr.DataArray, # station concentrations (time UTC, station) in ug m-3
-                             ) -> xr.DataArray:
+def harmonise_reference_state(conc:xr.DataArray, # station concentrations (ug m-3), (time UTC, station)
+                             ) -> xr.DataArray: # concentrations at the 298.15 K reference state (units of `conc`)
     "Concentrations before 2018-09-01 (Beijing) converted from the 273.15 K to the 298.15 K reference state."
     if conc.attrs.get("reference_state") == "298.15 K": return conc
     factor = xr.where(conc.time < np.datetime64(REFERENCE_CHANGE), 273.15 / 298.15, 1.0)
     return (conc * factor).assign_attrs(conc.attrs, reference_state="298.15 K")
 
 # %% ../nbs/12_stations.ipynb #472e0d41
-def sample_at_stations(field:xr.DataArray, # model field (time, lat, lon), e.g. no2_surface in ug m-3
-                       stations:pd.DataFrame, # station table (index code; lon, lat in degree)
-                      ) -> xr.DataArray:
+def sample_at_stations(field:xr.DataArray, # model field, e.g. no2_surface (ug m-3), (time, lat, lon)
+                       stations:pd.DataFrame, # station table: index code; lon, lat (degree)
+                      ) -> xr.DataArray: # field at the stations (units of `field`), (time, station)
     "Bilinear interpolation of a gridded field to station coordinates → (time, station), same units."
     pts = dict(lat=xr.DataArray(stations.lat.values, dims="station"), lon=xr.DataArray(stations.lon.values, dims="station"))
     out = field.interp(**pts, method="linear").assign_coords(station=np.array(stations.index, dtype=object))
@@ -159,8 +159,8 @@ def scores(obs:np.ndarray, # observed values (ug m-3)
     return dict(n=len(o), r=metrics.r(m, o), nmb=metrics.nmb(m, o), rmse=metrics.rmse(m, o), mb=metrics.mb(m, o))
 
 # %% ../nbs/12_stations.ipynb #32d6b085
-def scores_by_group(obs:xr.DataArray, # observations (time, station), ug m-3
-                    runs:dict, # name -> model values at the stations (time, station), ug m-3
+def scores_by_group(obs:xr.DataArray, # observations (ug m-3), (time, station)
+                    runs:dict, # name -> model values at the stations (ug m-3), (time, station)
                     stations:pd.DataFrame, # station table with `city`
                    ) -> pd.DataFrame:
     "Scores of every run against the observations: all, by city and by season (rows: run, group kind, group)."
@@ -176,7 +176,7 @@ def scores_by_group(obs:xr.DataArray, # observations (time, station), ug m-3
     return pd.DataFrame(rows)
 
 # %% ../nbs/12_stations.ipynb #784c529a
-def synthetic_stations(grid:Grid, # model grid; cities within one cell of its edge are skipped
+def synthetic_stations(grid:Grid, # model grid; cities within one cell of its edge are skipped (degree)
                        n_cities:int=12, # largest cities kept
                        per_city:int=3, # sites per city
                        seed:int=0, # random seed
@@ -198,13 +198,13 @@ def synthetic_stations(grid:Grid, # model grid; cities within one cell of its ed
     return pd.DataFrame(rows).set_index("code")
 
 # %% ../nbs/12_stations.ipynb #1807e2c2
-def synthetic_observations(surface:xr.DataArray, # truth surface NO2 (time, lat, lon) in ug m-3
+def synthetic_observations(surface:xr.DataArray, # truth surface NO2 (ug m-3), (time, lat, lon)
                            stations:pd.DataFrame, # station table
                            seed:int=0, # random seed
                            rep_sigma:float=0.3, # log-normal representativeness error (1, std of log)
                            noise:float=2.0, # additive instrument error (ug m-3, std)
                            gap_fraction:float=0.05, # share of hours reported empty (1)
-                          ) -> xr.DataArray:
+                          ) -> xr.DataArray: # station NO2 (ug m-3), (time, station)
     "Station NO2 (time, station) in ug m-3: truth at the sites × log-normal error + noise, non-negative, with gaps."
     rng = np.random.default_rng(seed); t = sample_at_stations(surface, stations)
     fac = np.exp(rep_sigma * rng.standard_normal(t.shape[1]) - rep_sigma**2 / 2)[None]      # per-site, mean 1
@@ -214,7 +214,7 @@ def synthetic_observations(surface:xr.DataArray, # truth surface NO2 (time, lat,
     return t.copy(data=np.round(v, 1)).assign_attrs(units="ug m-3", source="synthetic stations from the synthetic truth")
 
 # %% ../nbs/12_stations.ipynb #feb9a09a
-def write_cnemc_days(obs:xr.DataArray, # station NO2 (time UTC, station) in ug m-3
+def write_cnemc_days(obs:xr.DataArray, # station NO2 (ug m-3), (time UTC, station)
                      out_dir:Path, # folder for china_sites_YYYYMMDD.csv
                     ) -> list:
     "Write station NO2 as daily CNEMC files (one per Beijing-time day); returns the paths."
@@ -230,9 +230,9 @@ def write_cnemc_days(obs:xr.DataArray, # station NO2 (time UTC, station) in ug m
     return paths
 
 # %% ../nbs/12_stations.ipynb #212f46d6
-def hourly_from_daily(prior:xr.DataArray, # prior emissions, hourly (time, lat, lon), mol m-2 s-1
-                      daily:xr.DataArray, # inferred daily-mean emissions (time = days, lat, lon), mol m-2 s-1
-                     ) -> xr.DataArray:
+def hourly_from_daily(prior:xr.DataArray, # prior emissions, hourly (mol m-2 s-1), (time, lat, lon)
+                      daily:xr.DataArray, # inferred daily-mean emissions, time = days (mol m-2 s-1), (time, lat, lon)
+                     ) -> xr.DataArray: # hourly emissions (mol m-2 s-1), (time, lat, lon)
     "Hourly emissions (mol m-2 s-1) with the daily means of `daily` and the hourly profile of `prior`."
     day = prior.time.dt.floor("D")
     pd_mean = prior.groupby(day).mean("time").rename(floor="time")
@@ -277,9 +277,9 @@ def _period_runs(days:list, sc:dict, grid:Grid, profile:str, seed:int) -> dict:
     return {k: r[["no2_surface"]].sel(time=keep).assign_attrs(inferred_by=inf.attrs["inferred_by"]) for k, r in runs.items()}
 
 # %% ../nbs/12_stations.ipynb #1c142cd6
-def score_runs(obs:xr.DataArray, # station observations (time UTC, station), ug m-3
-               stations:pd.DataFrame, # station table (lon, lat, city)
-               runs:dict, # name -> CTM output Dataset with `no2_surface` (ug m-3) on (time, lat, lon)
+def score_runs(obs:xr.DataArray, # station observations (ug m-3), (time UTC, station)
+               stations:pd.DataFrame, # station table: lon, lat, city (degree)
+               runs:dict, # name -> CTM output Dataset with `no2_surface` (ug m-3), (time, lat, lon)
               ) -> tuple:
     "(scores table, model values at the stations as a Dataset) for CTM runs against station observations."
     miss = [s for s in obs.station.values if s not in stations.index]
@@ -291,7 +291,7 @@ def score_runs(obs:xr.DataArray, # station observations (time UTC, station), ug 
     return scores_by_group(obs, at, st), series
 
 def evaluate_stations(sc:dict, # the profile's `stations` section
-                      grid:Grid, # model grid
+                      grid:Grid, # model grid (degree)
                       profile:str, # profile name (for the trained model)
                       seed:int, # random seed
                       out_dir:Path, # folder for CNEMC files, series and scores

@@ -56,12 +56,12 @@ def train_config(cfg=None, # a Profile (its 'models' and 'train' tables), a dict
     return out
 
 # %% ../nbs/08_train.ipynb #701a295a
-def masked_mean(a:torch.Tensor, # per-pixel values (N, 1, H, W)
-                weight:torch.Tensor): # per-pixel weights (N, 1, H, W), ≥ 0
+def masked_mean(a:torch.Tensor, # per-pixel values (any units), (N, 1, H, W)
+                weight:torch.Tensor): # per-pixel weights, ≥ 0 (1), (N, 1, H, W)
     "Weighted mean of `a`; 0 when all weights are 0."
     return (a * weight).sum() / weight.sum().clamp_min(1e-12)
 
-def pixel_weight(mask:torch.Tensor, # 1 where a column was observed (N, 1, H, W)
+def pixel_weight(mask:torch.Tensor, # 1 where a column was observed (1), (N, 1, H, W)
                  unobserved_weight:float): # weight of cells without a column (1)
     "Loss weight of each cell: 1 where observed, `unobserved_weight` elsewhere."
     return mask + unobserved_weight * (1 - mask)
@@ -73,9 +73,9 @@ def gaussian_nll(mean, # predicted mean (normalised units)
     "Per-pixel Gaussian negative log-likelihood without the constant, in normalised units."
     return 0.5 * (logvar + (y - mean)**2 * torch.exp(-logvar))
 
-def multiplicative_nll(mean:torch.Tensor, # emissions (N, 1, H, W), normalised units
-                       logvar:torch.Tensor, # log-variance of the relative error (models.cvae_sigma)
-                       y:torch.Tensor): # truth (N, 1, H, W), normalised units
+def multiplicative_nll(mean:torch.Tensor, # emissions (normalised units), (N, 1, H, W)
+                       logvar:torch.Tensor, # log-variance of the relative error, `models.cvae_sigma` (1)
+                       y:torch.Tensor): # truth (normalised units), (N, 1, H, W)
     "Gaussian NLL (normalised units) with the CVAE's σ = (mean + SIGMA_FLOOR)·exp(logvar/2)."
     return gaussian_nll(mean, 2 * torch.log(cvae_sigma(mean, logvar)), y)
 
@@ -96,10 +96,10 @@ def _relative(pred, y, prior, w, cells):
     e, e0, ez = _errors(pred, y, w, cells), _errors(prior, y, w, cells), _errors(torch.zeros_like(y), y, w, cells)
     return torch.stack([a / torch.maximum(b, 1e-6 * z).clamp_min(1e-30) for a, b, z in zip(e, e0, ez)])
 
-def skill_terms(pred:torch.Tensor, # emissions (N, 1, H, W), normalised units
-                y:torch.Tensor, # truth (N, 1, H, W)
-                prior:torch.Tensor, # prior (N, 1, H, W), 0 where it was dropped
-                w:torch.Tensor, # pixel weights of the grid term (N, 1, H, W)
+def skill_terms(pred:torch.Tensor, # emissions (normalised units), (N, 1, H, W)
+                y:torch.Tensor, # truth (normalised units), (N, 1, H, W)
+                prior:torch.Tensor, # prior, 0 where it was dropped (normalised units), (N, 1, H, W)
+                w:torch.Tensor, # pixel weights of the grid term (1), (N, 1, H, W)
                 cells:int=4): # coarsening factor (cells)
     "(grid, coarse, total) errors of `pred`, each divided by the prior's: 1 for the prior, 0 for the truth; samples with and without a prior normalised apart, weighted by their numbers."
     has = prior.flatten(1).amax(1) > 0
@@ -146,10 +146,10 @@ def samples_path(data_dir:str|Path): # a built dataset folder (or its samples fi
 
 def open_split(data_dir, # built dataset folder
                split:str, # 'train', 'val' or 'test'
-               patch:int|None=None, # patch size (cells) or None for whole maps
+               patch:int|None=None, # patch size, or None for whole maps (cells)
                seed:int=0, # seed of the patch positions
-               max_in_memory:float=2e9, # bytes: smaller .nc files are opened here and handed over in memory
-               prev_days:int=0): # (d) previous days stacked onto the inputs (`inputs.stack_previous`)
+               max_in_memory:float=2e9, # smaller .nc files are opened here and handed over in memory (bytes)
+               prev_days:int=0): # previous days stacked onto the inputs, `inputs.stack_previous` (d)
     "`dataset.PatchDataset` of one split. A small .nc file is opened with h5netcdf: with the netCDF4 engine, garbage-collecting one of two open handles on a file made the next open segfault (xarray 2026.9, netCDF4 1.7.5)."
     p = samples_path(data_dir)
     if p.suffix == '.nc' and p.stat().st_size < max_in_memory:
@@ -267,7 +267,7 @@ def validate(model, # the model
              loader, # validation DataLoader
              cfg:dict, # training configuration
              device, # torch device
-             target_scale:float, # mol m-2 s-1 per normalised unit
+             target_scale:float, # emissions per normalised unit (mol m-2 s-1)
             ):
     "Validation loss, emission RMSE (mol m-2 s-1), NRMSE (1) and MSE skill over the prior (1), over whole maps."
     m = _unwrap(model); m.eval(); loss = se = se0 = sy = npx = 0.

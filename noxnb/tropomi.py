@@ -171,7 +171,7 @@ def _read_l2(nc, path:Path, region, qa:float, extras:bool) -> xr.Dataset:
     return _pixels_dataset(data, path, layout, qa, _times(nc, layout, sl[0], lat[sl].shape[0]), _tm5(nc, layout) if extras else None)
 
 def read_l2(path:str|Path,     # S5P L2 NO2 file (operational layout) or ddeq subset
-            region=None,       # Grid or (lat0, lat1, lon0, lon1) (degrees) to crop to before loading; None = whole file
+            region=None, # Grid or (lat0, lat1, lon0, lon1) to crop to before loading; None = whole file (degree)
             qa:float=QA_MIN,   # keep pixels with qa_value > qa (1)
             extras:bool=True,  # also read AK, AMFs, TM5 coefficients, surface pressure, clouds, winds where present
            ) -> xr.Dataset:

@@ -36,7 +36,7 @@ _COCO2 = {'diurnal': ('hourly', 'ID_HourFact', 'H0', 24), 'weekly': ('weekly', '
 @functools.lru_cache(maxsize=None)
 def time_profile(kind:str, # 'diurnal' (24 local hours), 'weekly' (7 days, Monday first) or 'monthly' (12)
                  sector:str, # one of SECTORS
-                ) -> np.ndarray:
+                ) -> np.ndarray: # temporal factors, mean one (1)
     "Temporal factors (1) of a sector, normalised to mean one; power from the CoCO2 profile used by most Chinese plants."
     if kind not in _COCO2: raise NoxnbError(f"unknown profile kind {kind!r}; expected one of {list(_COCO2)}")
     if sector == 'power':
@@ -60,7 +60,7 @@ def _ramp(d:np.ndarray, pts:tuple, vals:tuple) -> np.ndarray:
 
 def event_factor(dates, # days (anything pd.DatetimeIndex accepts)
                  sector:str, # one of SECTORS
-                ) -> np.ndarray:
+                ) -> np.ndarray: # activity factor of the events (1)
     "Activity factor (1) of the events: the Spring-Festival week and the 2020 lockdown (the larger drop wins)."
     d = pd.DatetimeIndex(dates).values.astype('datetime64[D]')
     cny = np.zeros(len(d))
@@ -83,7 +83,7 @@ def _raw_daily(d:pd.DatetimeIndex, sector:str, events:bool=True) -> np.ndarray:
 def daily_factors(dates, # days (UTC)
                   sector:str, # one of SECTORS
                   events:bool=True, # include the Spring Festival and the 2020 lockdown (False: climatology only, as a prior)
-                 ) -> np.ndarray:
+                 ) -> np.ndarray: # day-to-day factor, mean one per year (1)
     "Day-to-day factor (1): monthly × weekly (× events), divided by its mean over each calendar year (mean one per year)."
     d = pd.DatetimeIndex(dates).normalize()
     return _raw_daily(d, sector, events) / np.array([_year_norm(int(y), sector, events) for y in d.year])
@@ -91,7 +91,7 @@ def daily_factors(dates, # days (UTC)
 # %% ../nbs/02a_variability.ipynb #9c9f90fc
 def national_daily_totals(start, # first day
                           end, # last day (inclusive)
-                         ) -> pd.DataFrame:
+                         ) -> pd.DataFrame: # national NOx per day and sector (Gg NO2 day-1)
     "National NOx emissions per day and sector (Gg NO2 day-1), index = days; yearly sums equal the targets."
     d = pd.date_range(start, end, freq='D')
     days = np.array([seconds_in_year(int(y)) / SECONDS_PER_DAY for y in d.year])
@@ -106,12 +106,12 @@ def _periodic_interp(profile:np.ndarray, hour:np.ndarray) -> np.ndarray:
     a = x - i
     return (1 - a) * profile[i] + a * profile[(i + 1) % 24]
 
-def hourly_emissions(inv:xr.Dataset, # annual-mean inventory from `build_inventory` (emissions_<sector>, mol m-2 s-1)
+def hourly_emissions(inv:xr.Dataset, # annual-mean inventory from `build_inventory`, `emissions_<sector>` (mol m-2 s-1)
                      times, # hourly UTC times
                      sectors:bool=False, # also return emissions_<sector>
                      events:bool=True, # Spring Festival / 2020 lockdown in the daily factors (False: a prior's climatology)
-                     daily:dict|None=None, # sector → factor maps (1), (UTC days of `times` in order, lat, lon): day-to-day variability
-                    ) -> xr.Dataset:
+                     daily:dict|None=None, # sector → factor maps: day-to-day variability (1), (UTC days of `times` in order, lat, lon)
+                    ) -> xr.Dataset: # `emissions` (and `emissions_<sector>`) (mol m-2 s-1), (time, lat, lon)
     "Emissions (mol m-2 s-1, float32) on (time, lat, lon): daily factors by UTC day, diurnal profile in local solar time (lon/15)."
     t = pd.DatetimeIndex(times)
     hour = (t.hour + t.minute / 60).to_numpy()[:, None] + inv.lon.values[None, :] / 15.0  # local solar hour (time, lon)
@@ -131,7 +131,7 @@ def hourly_emissions(inv:xr.Dataset, # annual-mean inventory from `build_invento
 # %% ../nbs/02a_variability.ipynb #7810c739
 def lognormal_factor(z:np.ndarray, # standard-normal field (1)
                      sigma:float, # standard deviation of the log factor (1)
-                    ) -> np.ndarray:
+                    ) -> np.ndarray: # mean-one multiplicative factor (1)
     "Mean-one multiplicative factor exp(σz − σ²/2) (1)."
     return np.exp(sigma * np.asarray(z) - sigma ** 2 / 2)
 
@@ -167,21 +167,21 @@ def _truth_factors(inv:xr.Dataset, rng, level_sigma, sector_sigma, province_sigm
     lo, hi = (length_km, length_km) if np.isscalar(length_km) else length_km
     return level, sectors, prov, float(rng.uniform(lo, hi)), g
 
-def perturbed_world(inv:xr.Dataset, # annual-mean inventory of the truth's year, from `build_inventory`
+def perturbed_world(inv:xr.Dataset, # annual-mean inventory of the truth's year, from `build_inventory` (mol m-2 s-1)
                     seed:int, # random seed of this world
                     times=None, # hourly UTC times: return hourly (time, lat, lon) fields (climatological profiles) instead of annual means
                     *, # options (keyword-only)
                     sigma:float=0.3, # std of the log factor of the area-sector noise (1)
-                    length_km:float|tuple=(100., 300.), # e-folding distance of the area noise (km), or a range it is drawn from
+                    length_km:float|tuple=(100., 300.), # e-folding distance of the area noise, or a range it is drawn from (km)
                     point_sigma:float=0.5, # std of the log factor of each power cell (1)
                     p_close:float=0.1, # probability that a power cell closes (1)
                     new_fraction:float=0.1, # new power cells, as a fraction of existing ones (1)
                     level_sigma:float=0.3, # std of the log of the domain level (1)
                     sector_sigma:float=0.2, # std of the log of each sector's level (1)
                     province_sigma:float=0.2, # std of the log of each province's factor (1)
-                    prior:xr.Dataset|None=None, # the prior inventory (e.g. a stale year's); None: `inv`
+                    prior:xr.Dataset|None=None, # the prior inventory, e.g. a stale year's; None: `inv` (mol m-2 s-1)
                     plants_only:bool=False, # the prior holds only the catalogued power plants
-                   ) -> tuple:
+                   ) -> tuple: # (truth, prior) emission Datasets (mol m-2 s-1)
     "A training world: (truth, prior) emission Datasets (mol m-2 s-1); the truth is `inv` with every error of the model above."
     rng = np.random.default_rng(seed)
     level, lev_s, prov, efold, g = _truth_factors(inv, rng, level_sigma, sector_sigma, province_sigma, sigma, length_km)
@@ -208,7 +208,7 @@ def _as_prior(inv:xr.Dataset, plants_only:bool) -> xr.Dataset:
 
 # %% ../nbs/02a_variability.ipynb #e068948f
 def ar1_factors(n_days:int, # number of days (d)
-                grid:Grid, # grid of the maps
+                grid:Grid, # grid of the maps (degree)
                 rng:np.random.Generator, # random generator
                 sigma:float=0.15, # std of the log factor (1)
                 memory_days:float=3., # e-folding time of the day-to-day correlation (d)
@@ -222,7 +222,7 @@ def plant_load(n_days:int, # number of days (d)
                rng:np.random.Generator, # random generator
                sigma:float=0.3, # std of the log of the daily load factor (1)
                p_outage:float=0.03, # probability that a plant is off on a day (1)
-              ) -> np.ndarray: # factors (days, lat, lon) (1), 0 on outage days
+              ) -> np.ndarray: # factors, 0 on outage days (1), (days, lat, lon)
     "Daily load factor of each power cell: mean-one lognormal, zero on outage days."
     load = lognormal_factor(rng.standard_normal((n_days,) + tuple(shape)), sigma)
     return load * (rng.random((n_days,) + tuple(shape)) >= p_outage)
@@ -232,13 +232,13 @@ def lockdown_factor(days, # days (anything pd.DatetimeIndex accepts)
                     start, # first day of the drop (a date)
                     length_days:int=14, # duration of the full drop (d)
                     depth:float=0.4, # relative drop (1)
-                   ) -> np.ndarray: # activity factor (1) per day
+                   ) -> np.ndarray: # activity factor per day (1)
     "1 − depth on the `length_days` days from `start`, 1 elsewhere."
     d = (pd.DatetimeIndex(days).normalize() - pd.Timestamp(start).normalize()).days.to_numpy()
     return np.where((d >= 0) & (d < length_days), 1. - depth, 1.)
 
 def world_draws(seed:int, # seed of this (world, month)
-                n_days:int, # kept days of the month (d): a drop overlaps them
+                n_days:int, # kept days of the month: a drop overlaps them (d)
                 *, # options (keyword-only)
                 years:tuple=(2012, 2023), # range of the truth's inventory year (inclusive)
                 p_stale:float=0.5, # probability that the prior is a past year's inventory (1)
@@ -256,19 +256,19 @@ def world_draws(seed:int, # seed of this (world, month)
     start = int(rng.integers(1 - lockdown_days, n_days)) if drop else None
     return dict(truth_year=year, prior_year=max(year - lag, first_year), plants_only=plants_only, lockdown_start=start)
 
-def daily_variability(grid:Grid, # grid of the maps
+def daily_variability(grid:Grid, # grid of the maps (degree)
                       days, # the simulated UTC days, in order
                       seed:int, # seed of this world-month
                       *, # options (keyword-only)
                       sigma:float=0.15, # AR(1) of the area sectors: standard deviation (1)
-                      memory_days:float=3., # AR(1) of the area sectors: memory (d)
+                      memory_days:float=3., # memory of the AR(1) of the area sectors (d)
                       length_km:float=200., # AR(1) of the area sectors: correlation length (km)
                       load_sigma:float=0.3, # plant load: standard deviation (1)
                       p_outage:float=0.03, # plant load: probability of an outage (1)
                       lockdown_start=None, # first day of a drop (a date) or None
                       lockdown_days:int=14, # drop duration (d)
                       lockdown_depth:float=0.4, # drop depth (1)
-                     ) -> dict: # sector → factor maps (days, lat, lon) (1), for `hourly_emissions(daily=...)`
+                     ) -> dict: # sector → factor maps for `hourly_emissions(daily=...)` (1), (days, lat, lon)
     "The truth's day-to-day factors of every sector: AR(1) area factors, plant load and outages, a lockdown-like drop."
     rng, n = np.random.default_rng([seed, 23]), len(days)
     out = {s: ar1_factors(n, grid, rng, sigma, memory_days, length_km) for s in SECTORS[1:]}
