@@ -59,24 +59,31 @@ def overpass_weights(times, # hourly UTC times of the field (datetime64), increa
     return i0, np.clip(pos - i0, 0, 1)
 
 # %% ../nbs/05_satellite.ipynb #e4852fe1
-def at_overpass(field:xr.DataArray|xr.Dataset, # hourly field(s), UTC; no time or one time: static (any units), ([world,] time, lat, lon)
+def _overpass_values(v:np.ndarray, # values (..., time, lat, lon), any units
+                     iw:tuple, # (i0, w) from `overpass_weights`, each (days, nlon)
+                    )->np.ndarray: # values at each day's overpass (..., days, lat, lon), same units
+    "Linear interpolation in time to the overpass, at its own time for every (day, longitude)."
+    (i0, w), n = iw, v.shape[-3]
+    take = lambda i: np.take_along_axis(v, np.broadcast_to(i[:, None, :], v.shape[:-3] + (len(i0),) + v.shape[-2:]), -3)
+    return take(i0) * (1 - w[:, None, :]) + take(np.minimum(i0 + 1, n - 1)) * w[:, None, :]
+
+def at_overpass(field:xr.DataArray|xr.Dataset, # hourly field(s) ([world,] time, lat, lon), UTC; without time, or with one time: static
                 days=None, # days to sample (datetime64); None: every UTC day of `field.time`
                 local_hour:float=13.5, # local solar time of the overpass (h)
                 strict:bool=False, # raise when an overpass is outside the field's times; False: the nearest time is used
                ): # the field(s) at each day's overpass ([world,] time = day, lat, lon), units kept
     "Fields at the satellite overpass, linear in time per longitude (`overpass_weights`); a static field is the same every day."
-    if isinstance(field, xr.Dataset):
-        return xr.Dataset({k: at_overpass(v, days, local_hour, strict) for k, v in field.data_vars.items()}, attrs=field.attrs)
     days = pd.DatetimeIndex(np.unique(field.time.values.astype('datetime64[D]')) if days is None else days).normalize()
-    if field.sizes.get('time', 1) == 1:
-        return (field.squeeze('time', drop=True) if 'time' in field.dims else field).expand_dims(time=days).transpose(..., 'time', 'lat', 'lon')
-    da = field.transpose(..., 'time', 'lat', 'lon')
-    i0, w = overpass_weights(da.time.values, days, da.lon.values, local_hour, strict)
-    v, w = da.values, w[:, None, :]
-    take = lambda i: np.take_along_axis(v, np.broadcast_to(i[:, None, :], v.shape[:-3] + (len(days),) + v.shape[-2:]), -3)
-    out = take(i0) * (1 - w) + take(np.minimum(i0 + 1, v.shape[-3] - 1)) * w
-    coords = {**{k: da[k] for k in da.coords if 'time' not in da[k].dims}, 'time': days}
-    return xr.DataArray(out, dims=da.dims, coords=coords, attrs=da.attrs)
+    ds = field.to_dataset(name='_f') if isinstance(field, xr.DataArray) else field
+    iw = overpass_weights(ds.time.values, days, ds.lon.values, local_hour, strict) if ds.sizes.get('time', 1) > 1 else None
+    out = {}
+    for k, v in ds.data_vars.items():
+        if iw is None or 'time' not in v.dims: out[k] = (v.squeeze('time', drop=True) if 'time' in v.dims else v).expand_dims(time=days).transpose(..., 'time', 'lat', 'lon')
+        else: v = v.variable.transpose(..., 'time', 'lat', 'lon'); out[k] = (v.dims, _overpass_values(v.values, iw), v.attrs)
+    res = xr.Dataset(out, coords={k: c for k, c in ds.coords.items() if 'time' not in c.dims} | {'time': days}, attrs=ds.attrs)
+    if isinstance(field, xr.Dataset): return res
+    r = res['_f']; r.name = field.name
+    return r
 
 # %% ../nbs/05_satellite.ipynb #75f9089c
 def mean_sensitivity(h, # boundary-layer depth (m)
