@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from .core import R_EARTH, NoxnbError, get_device
+from .core import R_EARTH, SECONDS_PER_HOUR, NoxnbError, get_device
 from .grid import Grid
 from . import ctm, metrics
 from .satellite import at_overpass, overpass_weights
@@ -135,7 +135,7 @@ def flux_divergence(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (m
                     grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
                     *, # options (keyword-only)
                     lifetime_h:float|str=4.0, # NOx lifetime; 'ctm': the CTM's lifetime at the overpass; 'climatology': `lifetime_climatology` (h)
-                    nox_no2:float=1.32, # NOx/NO2 column ratio (1)
+                    nox_to_no2:float=1.32, # NOx/NO2 column ratio (1)
                     background:float|None=None, # background column; None: the `background_pct` percentile per day (mol m-2)
                     background_pct:float=5., # percentile of the valid columns taken as background (%)
                     local_hour:float=13.5, # local solar time of the overpass (h)
@@ -150,15 +150,15 @@ def flux_divergence(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (m
     bg = background if background is not None else np.nanpercentile(y.reshape(len(y), -1), background_pct, axis=1)[:, None, None]
     w = y - bg
     ov = lambda k: at_overpass(meteo[k], days, local_hour).values
-    tau = 3600. * _fd_lifetime(lifetime_h, w * nox_no2, ov, days, grid, lifetime_params)
+    tau = SECONDS_PER_HOUR * _fd_lifetime(lifetime_h, w * nox_to_no2, ov, days, grid, lifetime_params)
     fx, fy, sink = ov('u') * w, ov('v') * w, w / tau
     if not daily: fx, fy, sink = (_nanmean_days(a) for a in (fx, fy, sink))   # Beirle et al.: average the fluxes, then differentiate
     ratio = diurnal_ratio(prior, days, local_hour, daily) if diurnal == 'prior' else 1.
-    e = nox_no2 * (divergence(fx, fy, grid) + sink) * ratio
+    e = nox_to_no2 * (divergence(fx, fy, grid) + sink) * ratio
     fill = _fd_fill(prior, days, daily, diurnal)
     return _emission_dataset(e, days if daily else days[:1], grid, daily, 'flux-divergence', fill, diurnal=diurnal,
                              lifetime=lifetime_h if isinstance(lifetime_h, str) else float(np.mean(lifetime_h)),
-                             seconds_per_day=(time.perf_counter() - t0) / len(days))
+                             compute_s_per_day=(time.perf_counter() - t0) / len(days))
 
 def _fd_lifetime(lifetime_h, nox, ov, days, grid, params):
     "Lifetime (h): a number, the CTM's at the overpass ('ctm'), or `lifetime_climatology` of latitude and day ('climatology')."
@@ -231,7 +231,7 @@ def mass_balance(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol 
         signal = run(e) - bg
         ratio = np.where(valid & (signal > min_signal), np.clip((y - bg) / np.where(signal > min_signal, signal, 1.), *clip), 1.)
         e = e * ratio[hour_day]
-    return _emission_dataset(_daily_means(e, times, days), days, grid, daily, 'mass-balance', iterations=iterations, seconds_per_day=(time.perf_counter() - t0) / len(days))
+    return _emission_dataset(_daily_means(e, times, days), days, grid, daily, 'mass-balance', iterations=iterations, compute_s_per_day=(time.perf_counter() - t0) / len(days))
 
 # %% ../nbs/09_baselines.ipynb #d77af4b7
 def perturb_winds(met:dict, # tensors of `ctm.meteo_tensors` (m s-1, m s-1, m, K, Pa, 1, degree), (B, T, nlat, nlon)
@@ -295,7 +295,7 @@ def fourdvar(columns:xr.Dataset, # daily composite `no2_trop`, `no2_trop_sigma`,
     e = (e_b * torch.exp(x[hour_map])).detach()[0].cpu().numpy()
     return _emission_dataset(_daily_means(e, times, days), days, grid, daily, '4dvar', cost_prior=j_prior, cost_posterior=j_post, evaluations=n_eval[0],
                              wind_error=wind_error, lifetime_error=lifetime_error, control=control, time_corr=rho, prior_floor=prior_floor,
-                             seconds_per_day=(time.perf_counter() - t0) / len(days))
+                             compute_s_per_day=(time.perf_counter() - t0) / len(days))
 
 def _control_map(control, time_corr, hour_day):
     "Control map of each simulated hour, and the prior's day-to-day correlation, for a 4D-Var `control`."
@@ -332,8 +332,8 @@ def infer_baseline(method:str, # 'flux-divergence', 'mass-balance' or '4dvar'
                    prior:xr.Dataset|None=None, # prior `emissions`; required by mass-balance and 4dvar (mol m-2 s-1)
                    grid:Grid|None=None, # regular lat-lon grid; default: from the column coordinates (degree)
                    **kwargs, # options of the method (`flux_divergence`, `mass_balance`, `fourdvar`)
-                  )->xr.Dataset: # `emissions`; attrs `method`, `seconds_per_day` (mol m-2 s-1)
-    "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `seconds_per_day`."
+                  )->xr.Dataset: # `emissions`; attrs `method`, `compute_s_per_day` (mol m-2 s-1)
+    "Emissions Dataset (`emissions`, mol m-2 s-1) from a classical method; attrs `method`, `compute_s_per_day`."
     if method not in METHODS: raise NoxnbError(f"unknown baseline {method!r}; choose one of {list(METHODS)}")
     if method != 'flux-divergence' and prior is None: raise NoxnbError(f"{method} needs a prior emission Dataset")
     return METHODS[method](columns, meteo, prior, grid, **kwargs)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from .core import M_NO2, N_A, NoxnbError
+from .core import M_NO2, N_A, SECONDS_PER_HOUR, NoxnbError
 from .grid import Grid
 from .ctm import CTMParams, OUTPUT_ATTRS
 
@@ -78,7 +78,7 @@ def read_chimere(path, # CHIMERE hourly output `out.*.nc`
     surf = (no2 * 1e-9 * ds['airm'] * 1e6 / N_A).isel(bottom_top=0)  # mol m-3
     loss = params.k_oh_no2 * _chimere_ppb(ds, 'OH', path) * 1e-9 * ds['airm'] * no2 / nox if 'OH' in ds else no2 * np.nan
     fields = dict(no2_column=to_col(no2), nox_column=to_col(nox), no2_surface=surf * M_NO2 * 1e9,
-                  no2_surface_ppb=no2.isel(bottom_top=0), lifetime=(1 / (3600 * loss)).isel(bottom_top=0))
+                  no2_surface_ppb=no2.isel(bottom_top=0), lifetime=(1 / (SECONDS_PER_HOUR * loss)).isel(bottom_top=0))
     return _chimere_dataset(fields, _chimere_times(ds, path), _chimere_grid(ds, path), grid, path)
 
 def _thickness(hlay):

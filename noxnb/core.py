@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR', 'DATA_ENV', 'DDEQ_VERSION',
-           'DDEQ_SHA256', 'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s',
-           'kg_s_to_mol_s', 'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'repo_root', 'data_dir',
-           'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything',
-           'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure',
-           'fetch_ddeq', 'ddeq_file', 'data_cli']
+__all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_HOUR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR',
+           'KM_PER_DEGREE', 'KM_PER_DEGREE_ROUNDED', 'R_EARTH_KM_ROUNDED', 'DATA_ENV', 'DDEQ_VERSION', 'DDEQ_SHA256',
+           'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s', 'kg_s_to_mol_s',
+           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'repo_root', 'data_dir', 'results_dir',
+           'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything', 'get_device',
+           'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure', 'fetch_ddeq',
+           'ddeq_file', 'data_cli']
 
 # %% ../nbs/00_core.ipynb #160e662d
 class NoxnbError(ValueError):
@@ -35,8 +36,12 @@ R_GAS = 8.314462618       # molar gas constant (J mol-1 K-1)
 R_EARTH = 6371008.8       # mean Earth radius (m)
 G0 = 9.80665              # standard gravity (m s-2)
 M_AIR = 28.9647e-3        # molar mass of dry air (kg mol-1)
+SECONDS_PER_HOUR = 3600.0 # (s)
 SECONDS_PER_DAY = 86400.0 # (s)
 DAYS_PER_YEAR = 365.0     # days in a reporting year (d)
+KM_PER_DEGREE = np.pi * R_EARTH / 180e3  # km per degree of latitude (111.195)
+KM_PER_DEGREE_ROUNDED = 111.195  # km per degree as rounded in the inventory kernel and the satellite cloud length; KM_PER_DEGREE (111.19493) would change their numbers by 4e-6 relative
+R_EARTH_KM_ROUNDED = 6371.0      # Earth radius (km) of the synthetic TROPOMI swath geometry; R_EARTH / 1e3 would move its pixels
 
 # %% ../nbs/00_core.ipynb #8aa9f336
 def mol_m2_to_molec_cm2(x, # column (mol m-2)

@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from .core import M_NO2, N_A, R_EARTH, NoxnbError, get_device
+from .core import M_NO2, N_A, R_EARTH, SECONDS_PER_HOUR, NoxnbError, get_device
 from .grid import Grid
 
 # %% auto #0
 __all__ = ['METEO_VARS', 'OUTPUT_ATTRS', 'CTMParams', 'grid_geometry', 'column_to_surface_factor', 'profile_layer_fractions',
-           'air_density', 'no2_nox_ratio', 'oh_nox_shape', 'loss_coefficients', 'loss_rate', 'nox_lifetime',
+           'air_density', 'no2_to_nox', 'oh_nox_shape', 'loss_coefficients', 'loss_rate', 'nox_lifetime',
            'van_leer_slope', 'face_fluxes', 'transport_geometry', 'face_winds', 'transport_step', 'substeps', 'substep',
            'hour_fields', 'advance_hour', 'diagnostics', 'simulate', 'meteo_tensors', 'simulate_ds', 'output_steps']
 
@@ -34,7 +34,7 @@ class CTMParams:
     nox_peak: float = 2.0            # ppb, boundary-layer NOx at which OH peaks
     oh_width: float = 2.0            # 1, width of the OH bump in ln(NOx)
     oh_floor: float = 0.3            # 1, OH at very low or very high NOx relative to the peak
-    k_night: float = 1.0 / (12 * 3600.0)  # s-1, NOx loss at night (N2O5 hydrolysis)
+    k_night: float = 1.0 / (12 * SECONDS_PER_HOUR)  # s-1, NOx loss at night (N2O5 hydrolysis)
     v_dep: float = 0.002             # m s-1, NO2 dry-deposition velocity
     o3_ppb: float = 40.0             # ppb, ozone for the NO/NO2 photostationary state
     profile_scale: float = 1.5       # 1, e-folding height of the NOx profile relative to the PBL height
@@ -97,7 +97,7 @@ def air_density(t2m, # temperature (K)
     return torch.as_tensor(psurf) / (8.314462618 * torch.as_tensor(t2m))
 
 # %% ../nbs/04_ctm.ipynb #8a8cfaa1
-def no2_nox_ratio(sza, # solar zenith angle (degree)
+def no2_to_nox(sza, # solar zenith angle (degree)
                   t2m, # temperature (K)
                   psurf=101325., # pressure (Pa)
                   cloud_fraction=0., # cloud fraction (1)
@@ -131,7 +131,7 @@ def loss_coefficients(sza, # solar zenith angle (degree)
                      ):
     "Hour-constant parts of the NOx loss: OH loss at peak OH `a` (s-1), other loss `b` (s-1), column → BL ppb `to_ppb` (ppb m2 mol-1), NO2/NOx `ratio`."
     mu = torch.cos(torch.deg2rad(sza)).clamp(min=0)
-    ratio = no2_nox_ratio(sza, t2m, psurf, cloud_fraction, params.o3_ppb)
+    ratio = no2_to_nox(sza, t2m, psurf, cloud_fraction, params.o3_ppb)
     oh = params.oh_max * mu * (1 - 0.6 * cloud_fraction) * torch.exp((t2m - 298.) / params.oh_temperature_scale)
     night = torch.sigmoid((sza - 90.) / 2.)
     h = pblh.clamp(min=params.pblh_min)
@@ -144,7 +144,7 @@ def loss_rate(nox_column, # boundary-layer NOx column (mol m-2)
               params:CTMParams=CTMParams(), # CTM parameters
              ):
     "NOx loss rate (s-1); 1 / lifetime."
-    if params.fixed_lifetime_h > 0: return torch.full_like(nox_column, 1 / (3600 * params.fixed_lifetime_h * params.lifetime_scale))
+    if params.fixed_lifetime_h > 0: return torch.full_like(nox_column, 1 / (SECONDS_PER_HOUR * params.fixed_lifetime_h * params.lifetime_scale))
     shape = oh_nox_shape(nox_column * coef['to_ppb'], params.nox_peak, params.oh_width, params.oh_floor)
     return (coef['a'] * shape + coef['b']) / params.lifetime_scale
 
@@ -160,7 +160,7 @@ def nox_lifetime(nox_ppb, # boundary-layer NOx (ppb)
     "NOx lifetime (h) at given conditions."
     t = lambda x: torch.as_tensor(x, dtype=torch.float64)
     coef = loss_coefficients(t(sza), t(t2m), t(psurf), t(cloud_fraction), t(pblh), params)
-    return 1 / (3600 * loss_rate(t(nox_ppb) / coef['to_ppb'], coef, params))
+    return 1 / (SECONDS_PER_HOUR * loss_rate(t(nox_ppb) / coef['to_ppb'], coef, params))
 
 # %% ../nbs/04_ctm.ipynb #a52a396b
 def van_leer_slope(dl, # backward difference (any units)
@@ -242,9 +242,9 @@ def substeps(u, # eastward cell winds (m s-1), (B, T, nlat, nlon) or (T, nlat, n
     "Number of sub-steps per hour (list of T ints) keeping the Courant number ≤ `cfl` and K dt/dx2 ≤ `diffusion_number`."
     per_hour = lambda x: x.amax(dim=(-2, -1)).reshape(-1, x.shape[-3]).amax(0)   # (T,), any leading dims
     courant = torch.maximum(per_hour(u.abs() / tgeo['dx']), per_hour(v.abs()) / tgeo['dy'])
-    n_adv = torch.ceil(3600. * courant / params.cfl)
+    n_adv = torch.ceil(SECONDS_PER_HOUR * courant / params.cfl)
     dmin = min(float(tgeo['dx'].min()), tgeo['dy'])
-    n_dif = math.ceil(3600. * params.diffusion / (params.diffusion_number * dmin**2))
+    n_dif = math.ceil(SECONDS_PER_HOUR * params.diffusion / (params.diffusion_number * dmin**2))
     return [max(int(n), n_dif, 1) for n in n_adv.tolist()]
 
 # %% ../nbs/04_ctm.ipynb #17a98179
@@ -291,7 +291,7 @@ def advance_hour(c, # NOx column (mol m-2), (B, nlat, nlon)
                  compile:bool=False, # use `torch.compile` for the sub-steps (fused kernels; first call compiles)
                 ):
     "NOx column (mol m-2) one hour later, after `n_sub` sub-steps."
-    dt = torch.tensor(3600. / n_sub, dtype=c.dtype, device=c.device)
+    dt = torch.tensor(SECONDS_PER_HOUR / n_sub, dtype=c.dtype, device=c.device)
     step = _maybe_compiled(substep, compile)
     for i in range(n_sub): c = step(c, emis, uf, vf, coef, dt, tgeo, params, x_first=i % 2 == 0)
     return c
@@ -307,7 +307,7 @@ def diagnostics(c, # boundary-layer NOx column (mol m-2), (B, nlat, nlon)
     surface = no2 * column_to_surface_factor(met['pblh'], params.profile_scale, params.pblh_min)  # mol m-3
     rate = loss_rate(c, coef, params) if params.chemistry else torch.zeros_like(c)
     return dict(no2_column=no2 + params.ft_no2, nox_column=c, no2_surface=surface * M_NO2 * 1e9,
-                no2_surface_ppb=surface / air_density(met['t2m'], met['psurf']) * 1e9, lifetime=1 / (3600 * rate))
+                no2_surface_ppb=surface / air_density(met['t2m'], met['psurf']) * 1e9, lifetime=1 / (SECONDS_PER_HOUR * rate))
 
 # %% ../nbs/04_ctm.ipynb #86ce4173
 def simulate(emissions, # NOx emissions as NO2, hourly; sets device and dtype (mol m-2 s-1), (B, T, nlat, nlon)

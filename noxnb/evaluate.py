@@ -59,11 +59,11 @@ def baseline_settings(method:str, # one of BASELINES
     "How `infer_baseline` runs one of the evaluated classical methods."
     run = dict(spinup_hours=int(bcfg['spinup_hours']), obs_scale=obs_scale)
     var = run | dict(iterations=int(bcfg['var_iterations']), prior_sigma=float(bcfg['prior_sigma']), prior_floor=float(bcfg.get('var_prior_floor', 0.)))
-    fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), nox_no2=float(bcfg['nox_no2']))
+    fd = dict(lifetime_h=bcfg.get('fd_lifetime', float(bcfg['lifetime_h'])), nox_to_no2=float(bcfg['nox_to_no2']))
     fd |= {'diurnal': bcfg['fd_diurnal']} if 'fd_diurnal' in bcfg else {}
     fd |= {'lifetime_params': {k: float(bcfg[k]) for k in TAU_KEYS if k in bcfg}} if fd['lifetime_h'] == 'climatology' else {}
     kw = {'flux-divergence': fd,
-          'flux-divergence-4h': dict(lifetime_h=float(bcfg['lifetime_h']), nox_no2=float(bcfg['nox_no2'])),
+          'flux-divergence-4h': dict(lifetime_h=float(bcfg['lifetime_h']), nox_to_no2=float(bcfg['nox_to_no2'])),
           'mass-balance': run | dict(iterations=int(bcfg['mb_iterations'])), '4dvar': var, '4dvar-window': var | dict(control='window'),
           '4dvar-realistic': var | dict(wind_error=float(bcfg['wind_error']), lifetime_error=float(bcfg['lifetime_error']), seed=seed)}
     if method not in kw: raise NoxnbError(f"unknown baseline {method!r}; choose one of {list(kw)}")
@@ -105,8 +105,8 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
               meteo:xr.Dataset|None=None, # meteorology given to the methods (default: the true one)
               seed:int=0, # seed of 4dvar-realistic
               n_samples:int=16, # CVAE ensemble size
-             )->xr.Dataset: # daily maps (time, lat, lon) (mol m-2 s-1), attrs `seconds_per_day`
-    "Daily emission maps of every method, the truth and the prior; attrs `seconds_per_day`."
+             )->xr.Dataset: # daily maps (time, lat, lon) (mol m-2 s-1), attrs `compute_s_per_day`
+    "Daily emission maps of every method, the truth and the prior; attrs `compute_s_per_day`."
     met, days = world.meteo if meteo is None else meteo, world.days
     ak = satellite.ak_factor(satellite.at_overpass(world.meteo.pblh, days).values, sat['prior_pblh'], sat['m0'], sat['z_ref'])
     out = xr.Dataset(dict(truth=inputs.daily_mean(world.emissions.emissions, days), prior=inputs.daily_mean(world.prior.emissions, days)))
@@ -118,7 +118,7 @@ def infer_all(world, # from `dataset.simulate_world` (days, grid, meteo, obs, em
         else:
             name, kw = baseline_settings(m, bcfg, ak, seed)
             est, s = _timed(lambda: baselines.infer_baseline(name, world.obs, met, world.prior, world.grid, daily=True, **kw))
-        out[m] = est.emissions.assign_attrs(seconds_per_day=s / len(days))
+        out[m] = est.emissions.assign_attrs(compute_s_per_day=s / len(days))
         if 'emissions_sigma' in est: out[f'{m}_sigma'] = est.emissions_sigma
     return out.assign(valid_fraction=world.obs.valid.mean(('lat', 'lon')).astype(float)).assign_attrs(draws=json.dumps(getattr(world, 'draws', {})))
 
@@ -351,7 +351,7 @@ def _cost_targets(g, n:str, var:str)->list:
     "The two goals against 4D-Var of a network `n`: its MSE skill margin at the worst scale, and 4D-Var's compute per day over its."
     gap = min(g(n, s, 'mse_skill', 'heavy') - g(var, s, 'mse_skill', 'heavy') for s in SCALES)
     return [(f'{n} − {var}: MSE skill, worst scale (same blocks)', '≥ 0', gap, lambda x: x >= 0),
-            (f'seconds per day, {var} / {n}', '≥ 1000', g(var, 'grid', 'seconds_per_day') / g(n, 'grid', 'seconds_per_day'), lambda x: x >= 1000)]
+            (f'seconds per day, {var} / {n}', '≥ 1000', g(var, 'grid', 'compute_s_per_day') / g(n, 'grid', 'compute_s_per_day'), lambda x: x >= 1000)]
 
 def _network_targets(g, n:str, var:str)->list:
     "The goals of one network `n` (a run name, optionally NAME:VARIANT): (target, goal, measured, test) rows."

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, xarray as xr
 from scipy import ndimage
-from .core import R_EARTH, NoxnbError, data_dir, atomic_path
+from .core import R_EARTH, KM_PER_DEGREE, NoxnbError, data_dir, atomic_path
 
 # %% auto #0
-__all__ = ['DOMAINS', 'PROVINCES', 'KM_PER_DEGREE', 'Grid', 'cell_area', 'subgrid', 'zeros', 'get_grid', 'province_geometry',
-           'cell_fractions', 'province_fractions', 'regional_totals', 'regrid_conservative', 'correlated_field',
-           'ar1_field', 'map_axes', 'province_rings', 'draw_provinces', 'plot_map']
+__all__ = ['DOMAINS', 'PROVINCES', 'Grid', 'cell_area', 'subgrid', 'zeros', 'get_grid', 'province_geometry', 'cell_fractions',
+           'province_fractions', 'regional_totals', 'regrid_conservative', 'correlated_field', 'ar1_field', 'map_axes',
+           'province_rings', 'draw_provinces', 'plot_map']
 
 # %% ../nbs/01_grid.ipynb #326f5a18
 @dataclass(frozen=True)
@@ -204,8 +204,6 @@ def regrid_conservative(da:xr.DataArray|xr.Dataset, # per-area field(s) (e.g. mo
     return xr.DataArray(out, dims=v.dims, coords={**coords, **dst.coords}, attrs=da.attrs, name=da.name)
 
 # %% ../nbs/01_grid.ipynb #1675a755
-KM_PER_DEGREE = np.pi * R_EARTH / 180e3  # km per degree of latitude (111.195)
-
 def correlated_field(shape:tuple, # (..., nlat, nlon) output shape; leading dims are independent fields
                      efold_km:float, # e-folding distance of the correlation (km)
                      grid:Grid, # grid of the field; cell sizes in km at its middle latitude (degree)

@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 from scipy import signal
 from .core import (NoxnbError, ddeq_file, external_path, atomic_path, M_NO2, N_A, SECONDS_PER_DAY,
-                        DAYS_PER_YEAR)
+                        DAYS_PER_YEAR, KM_PER_DEGREE_ROUNDED)
 from .grid import Grid, get_grid, province_fractions, regrid_conservative
 
 # %% auto #0
@@ -125,7 +125,7 @@ def exp_kernel(res:float, # grid resolution (degree)
                decay_km:float, # e-folding distance (km)
               ) -> np.ndarray:
     "Normalised 2-D kernel exp(-r/decay_km) on cells of `res` degrees (at KERNEL_LAT), reaching 4 decay lengths; sums to one."
-    ky = 111.195 * res
+    ky = KM_PER_DEGREE_ROUNDED * res
     kx = ky * np.cos(np.deg2rad(KERNEL_LAT))
     n = int(np.ceil(4 * decay_km / min(kx, ky)))
     y, x = np.mgrid[-n:n + 1, -n:n + 1]

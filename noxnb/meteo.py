@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from .core import NoxnbError, ddeq_file, R_EARTH
+from .core import NoxnbError, ddeq_file, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY
 from .grid import Grid
 
 # %% auto #0
@@ -21,7 +21,7 @@ __all__ = ['SYNOPTIC_SPEED', 'X_REF_LAT', 'T0', 'METEO_ATTRS', 'ERA5_UNITS', 'G0
 def sun_position(times, # UTC times
                 ) -> tuple:
     "Solar declination (rad) and equation of time (min) on (time,), NOAA solar calculator (Meeus), accurate to ~0.01°."
-    T = ((pd.DatetimeIndex(times).values - np.datetime64('2000-01-01T12:00')) / np.timedelta64(1, 's') / 86400.0) / 36525.0
+    T = ((pd.DatetimeIndex(times).values - np.datetime64('2000-01-01T12:00')) / np.timedelta64(1, 's') / SECONDS_PER_DAY) / 36525.0
     L0 = np.deg2rad((280.46646 + T * (36000.76983 + 0.0003032 * T)) % 360)
     M = np.deg2rad(357.52911 + T * (35999.05029 - 0.0001537 * T))
     e = 0.016708634 - T * (0.000042037 + 0.0000001267 * T)
@@ -39,7 +39,7 @@ def local_solar_hour(times, # UTC times
                     ) -> np.ndarray: # true local solar time, 0-24 (h), (time, lon)
     "True local solar time (h, 0-24) on (time, lon): UTC + lon/15 + the equation of time."
     t = pd.DatetimeIndex(times)
-    h = t.hour.to_numpy() + t.minute.to_numpy() / 60 + t.second.to_numpy() / 3600 + sun_position(t)[1] / 60
+    h = t.hour.to_numpy() + t.minute.to_numpy() / 60 + t.second.to_numpy() / SECONDS_PER_HOUR + sun_position(t)[1] / 60
     return (h[:, None] + np.asarray(lon, float)[None, :] / 15.0) % 24
 
 def solar_zenith_angle(times, # UTC times
@@ -78,7 +78,7 @@ def wave_modes(seed:int, # random seed
     ang = rng.uniform(0, 2 * np.pi, n)
     a = rng.standard_normal(n)
     return dict(kx=k * np.cos(ang), ky=k * np.sin(ang), phase=rng.uniform(0, 2 * np.pi, n),
-                nu=rng.standard_normal(n) / (drift_days * 86400.0), amp=a / np.sqrt((a ** 2).sum()))
+                nu=rng.standard_normal(n) / (drift_days * SECONDS_PER_DAY), amp=a / np.sqrt((a ** 2).sum()))
 
 # %% ../nbs/03_meteo.ipynb #ff3c6f5d
 def wave_field(modes:dict, # from `wave_modes`

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 import xarray as xr
-from .core import NoxnbError
+from .core import NoxnbError, R_EARTH_KM_ROUNDED
 from .grid import Grid
 from .tropomi import COL, PREC
 try:
@@ -169,7 +169,7 @@ def _unit(lat, lon):
 def _latlon(v):
     return np.rad2deg(np.arcsin(np.clip(v[..., 2], -1, 1))), np.rad2deg(np.arctan2(v[..., 1], v[..., 0]))
 
-def _swath_points(C, T, s, d, R=6371.):
+def _swath_points(C, T, s, d, R=R_EARTH_KM_ROUNDED):
     "Points at along-track distances s (km) and across-track distances d (km) from centre C with track tangent T."
     P = np.cos(s / R)[:, None] * C + np.sin(s / R)[:, None] * T
     n = np.cross(T, C)  # unit normal of the track plane, pointing east for a northward track

@@ -8,7 +8,7 @@ import argparse, io, json, sys, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr
 from .core import (NoxnbError, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
-                        M_NO2, R_EARTH, save_figure)
+                        M_NO2, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY, DAYS_PER_YEAR, save_figure)
 from .grid import Grid
 from . import baselines, inputs, inventory, meteo, pixels, tropomi
 
@@ -72,7 +72,7 @@ def sources_cli(argv:list|None=None, # command-line arguments after `noxnb sourc
         if a.time_mean and "time" in tot.dims: tot = tot.mean("time")
         for i, v in enumerate(np.atleast_1d(tot.values)):
             label = str(tot.time.values[i])[:19] if "time" in tot.dims else "total"
-            print(f"{label}\t{v:.4g} kg s-1\t{v * 365 * 86400 / 1e6:.4g} Gg yr-1")
+            print(f"{label}\t{v:.4g} kg s-1\t{v * DAYS_PER_YEAR * SECONDS_PER_DAY / 1e6:.4g} Gg yr-1")
     return 0
 
 # %% ../nbs/11_real_data.ipynb #3132127e
@@ -87,7 +87,7 @@ def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
                          v:float, # effective northward wind at the source (m s-1)
                          distances_km:list, # downwind distances of the transects (km)
                          background:float, # background column (mol m-2)
-                         tau_h:float, # NO2 lifetime for the decay correction (h)
+                         lifetime_h:float, # NO2 lifetime for the decay correction (h)
                          *, # options (keyword-only)
                          half_width_km:float=50.0, # transect half-width (km)
                         ) -> np.ndarray: # NO2 emission per distance (kg s-1)
@@ -99,7 +99,7 @@ def cross_sectional_flux(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
         pts = dict(lat=xr.DataArray(lat + np.rad2deg(Y / R_EARTH), dims="s"),
                    lon=xr.DataArray(lon + np.rad2deg(X / (R_EARTH * np.cos(np.deg2rad(lat)))), dims="s"))
         c = col.interp(**pts).values - background
-        out.append(np.trapezoid(np.nan_to_num(c), ys) * sp * M_NO2 * np.exp(x / (sp * tau_h * 3600.0)))
+        out.append(np.trapezoid(np.nan_to_num(c), ys) * sp * M_NO2 * np.exp(x / (sp * lifetime_h * SECONDS_PER_HOUR)))
     return np.array(out)
 
 # %% ../nbs/11_real_data.ipynb #7870f522
@@ -130,7 +130,7 @@ def _flux_divergence_map(f:xr.Dataset, p:dict) -> xr.DataArray:
     cols = xr.Dataset({"no2_trop": f.no2_trop, "no2_trop_sigma": f.no2_trop_sigma, "valid": f.no2_trop.notnull()}).expand_dims(time=[day])
     met = (f[["u", "v"]] * p["wind_scale"]).expand_dims(time=pd.date_range(day, periods=24, freq="h")).copy()  # overpass wind, all hours
     bg = float(np.nanpercentile(f.no2_trop.values, p["background_pct"]))
-    e = baselines.infer_baseline("flux-divergence", cols, met, lifetime_h=p["tau_h"], nox_no2=p["nox_no2"], background=bg).emissions
+    e = baselines.infer_baseline("flux-divergence", cols, met, lifetime_h=p["lifetime_h"], nox_to_no2=p["nox_to_no2"], background=bg).emissions
     e = (e.isel(time=0) if "time" in e.dims else e).values
     return xr.DataArray(np.where(f.no2_trop.notnull(), e, np.nan), dims=("lat", "lon"), coords={"lat": f.lat, "lon": f.lon},
                         attrs={"units": "mol m-2 s-1", "long_name": "NOx emission (as NO2), flux divergence"})
@@ -141,7 +141,7 @@ def _estimate_once(f:xr.Dataset, p:dict, at:dict) -> dict:
     fd = float(integrate_emissions(em, at["lat"], at["lon"], p["radius_km"]))
     us, vs = (float(x.interp(lat=at["lat"], lon=at["lon"])) * p["wind_scale"] for x in (f.u, f.v))
     bg = float(np.nanpercentile(f.no2_trop.values, p["background_pct"]))
-    csf = cross_sectional_flux(f.no2_trop, at["lat"], at["lon"], us, vs, p["csf_distances_km"], bg, p["tau_h"]) * p["nox_no2"]
+    csf = cross_sectional_flux(f.no2_trop, at["lat"], at["lon"], us, vs, p["csf_distances_km"], bg, p["lifetime_h"]) * p["nox_to_no2"]
     return {"flux divergence": fd, "cross-sectional flux": float(np.mean(csf)), "csf_spread": float(np.std(csf)), "emission_map": em}
 
 def point_source_estimates(f:xr.Dataset, # output of `matimba_fields`
@@ -149,8 +149,8 @@ def point_source_estimates(f:xr.Dataset, # output of `matimba_fields`
                            at:dict=MATIMBA, # source location, dict(lat, lon) (degree)
                           ) -> tuple:
     "(table of estimates with uncertainty (kg s-1 NOx as NO2), sensitivity table, central NOx emission map)."
-    base = {k: rc[k] for k in ("tau_h", "background_pct", "radius_km", "nox_no2", "csf_distances_km")} | {"wind_scale": 1.0}
-    ranges = {k: rc[k + "_range"] for k in ("tau_h", "background_pct", "radius_km", "nox_no2")}
+    base = {k: rc[k] for k in ("lifetime_h", "background_pct", "radius_km", "nox_to_no2", "csf_distances_km")} | {"wind_scale": 1.0}
+    ranges = {k: rc[k + "_range"] for k in ("lifetime_h", "background_pct", "radius_km", "nox_to_no2")}
     ranges["wind_scale"] = [1 - rc["wind_error"], 1 + rc["wind_error"]]
     c = _estimate_once(f, base, at); rows = []
     for k, (lo, hi) in ranges.items():
@@ -168,7 +168,7 @@ def point_source_estimates(f:xr.Dataset, # output of `matimba_fields`
 # %% ../nbs/11_real_data.ipynb #f39dd2d1
 def model_point_estimate(f:xr.Dataset, # output of `matimba_fields`
                          run_dir:Path, # a training run folder (08_train)
-                         rc:dict, # the profile's `real` section (radius_km, nox_no2 unused: the model predicts NOx)
+                         rc:dict, # the profile's `real` section (radius_km, nox_to_no2 unused: the model predicts NOx)
                          at:dict=MATIMBA, # source location (degree)
                          iso3:str="ZAF", # country whose catalogued power plants make the model's prior
                          no_prior:bool=False, # True: the model runs without a prior (its prior-free mode)

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, pandas as pd
 import xarray as xr
 from scipy.special import ndtr
-from .core import NoxnbError, to_netcdf_atomic
+from .core import NoxnbError, KM_PER_DEGREE_ROUNDED, to_netcdf_atomic
 from .grid import Grid
 from .pixels import PIXEL_ALONG_KM, PIXEL_ACROSS_KM, MAX_BOX, pixel_overlaps, oversample, daily_composite
 from .tropomi import COL, PREC, QA_MIN, OutsideOrbitError, AllFilteredError, read_l2
@@ -125,7 +125,7 @@ def _overpass_meteo(meteo_ds:xr.Dataset, shape:tuple, local_hour:float) -> dict:
     return out
 
 def _km_to_cells(km:float, grid:Grid) -> float:
-    return km / (grid.res * 111.195)
+    return km / (grid.res * KM_PER_DEGREE_ROUNDED)
 
 # %% ../nbs/05_satellite.ipynb #84c13443
 from .grid import ar1_field

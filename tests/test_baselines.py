@@ -24,7 +24,7 @@ def _columns(col):
                            valid=(('time', 'lat', 'lon'), np.ones_like(col, bool))), coords=dict(time=DAYS, **GRID.coords))
 
 def test_zero_wind_flux_divergence_is_column_over_lifetime():
-    ds = baselines.flux_divergence(_columns(3.6e-4), _meteo(u=0.).assign(v=lambda d: 0 * d.v), lifetime_h=2., nox_no2=1.5, background=0.)
+    ds = baselines.flux_divergence(_columns(3.6e-4), _meteo(u=0.).assign(v=lambda d: 0 * d.v), lifetime_h=2., nox_to_no2=1.5, background=0.)
     np.testing.assert_allclose(ds.emissions, 1.5 * 3.6e-4 / 7200., rtol=1e-12)
 
 @pytest.mark.parametrize('method', list(baselines.METHODS))
@@ -33,7 +33,7 @@ def test_every_method_returns_emissions(method):
     kw = dict(iterations=2, spinup_hours=12) if method != 'flux-divergence' else {}
     ds = baselines.infer_baseline(method, _columns(col), _meteo(), _prior(), GRID, **kw)
     assert ds.emissions.dims == ('lat', 'lon') and ds.emissions.attrs['units'] == 'mol m-2 s-1'
-    assert np.isfinite(ds.emissions).all() and ds.attrs['method'] == method and ds.attrs['seconds_per_day'] > 0
+    assert np.isfinite(ds.emissions).all() and ds.attrs['method'] == method and ds.attrs['compute_s_per_day'] > 0
     daily = baselines.infer_baseline(method, _columns(col), _meteo(), _prior(), GRID, daily=True, **kw)
     assert daily.emissions.dims == ('time', 'lat', 'lon')
 

@@ -27,7 +27,7 @@ def test_infer_all_every_kind_of_method(world_and_run):
     for m in methods:
         assert r[m].dims == ('time', 'lat', 'lon') and r[m].shape == (2, 4, 4), m
         assert np.isfinite(r[m].values).all() and (r[m].values >= 0).all(), m
-        assert r[m].attrs['seconds_per_day'] > 0, m
+        assert r[m].attrs['compute_s_per_day'] > 0, m
     assert (r['cvae_sigma'].values >= 0).all()
     # the truth is the daily mean of the hourly truth, the same days as the composite
     np.testing.assert_allclose(r.truth.values, w.emissions.emissions.resample(time='1D').mean().sel(time=w.days).values, rtol=1e-6)
