@@ -4,24 +4,22 @@
 
 # %% ../nbs/06_dataset.ipynb #03474346
 from __future__ import annotations
-import argparse, dataclasses, functools, hashlib, inspect, json, os, shutil, time
+import argparse, dataclasses, functools, hashlib, inspect, json, shutil, time
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, xarray as xr
 import torch
 from tqdm.auto import tqdm
-from fastcore.basics import patch_to
 from .core import get_profile, results_dir, atomic_path, to_netcdf_atomic, save_figure, NoxnbError
 from .grid import Grid, get_grid, plot_map
 from .satellite import overpass_hours
-from .inputs import (STORED_CHANNELS, TARGET, UNITS, input_fields, daily_mean, norm_stats,
-                          normalise, previous_index, stack_previous)
+from .inputs import STORED_CHANNELS, TARGET, UNITS, input_fields, daily_mean, norm_stats
 
 # %% auto #0
 __all__ = ['SPLITS', 'NOISE_FREE', 'assign_splits', 'month_list', 'task_days', 'task_seed', 'truth_seed', 'dataset_config',
            'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'overpass_out_hours',
-           'overpass_column', 'prior_column', 'world_emissions', 'simulate_world', 'observe_world', 'simulate_chunk',
-           'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'PatchDataset', 'simulate_cli']
+           'overpass_column', 'prior_column', 'world_emissions', 'simulate_world', 'world_ctm', 'observe_world',
+           'simulate_chunk', 'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'simulate_cli']
 
 # %% ../nbs/06_dataset.ipynb #84b09910
 SPLITS = ('train', 'val', 'test')
@@ -206,16 +204,26 @@ def world_emissions(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                                  **_kwargs_for(st.daily_variability, up.get('daily', {})))
     return st.hourly_emissions(truth, times, daily=daily), st.hourly_emissions(prior, times, events=False), d
 
+def _days_in_month(days, month:str)->pd.DatetimeIndex:
+    "The given days, checked to be consecutive and inside `month` ('YYYY-MM'), whose seeds they take."
+    d = pd.DatetimeIndex(days).normalize()
+    if not ((d.strftime('%Y-%m') == month).all() and (np.diff(d.values) == np.timedelta64(1, 'D')).all()):
+        raise NoxnbError(f"days {[str(x.date()) for x in d]} are not consecutive days of the task's month {month}")
+    return d
+
 def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
                    conf:dict, # dataset_config(...)
                    stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
                    prior_year:int|None=None, # year of the prior's inventory (None: the world's draw)
                    draws:dict|None=None, # values replacing the world's draws, see `world_emissions`
                    n_days:int|None=None, # kept days from the 1st of the month; None: days_per_month (d)
-                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm, obs (daily composite), prior_column (mol m-2), draws
+                   *, # options (keyword-only)
+                   days=None, # the kept days (datetime64) inside the task's month, instead of `n_days` from the 1st
+                   all_hours:bool=False, # CTM output at every hour (e.g. for surface stations); False: the overpass hours only
+                  )->SimpleNamespace: # days, grid, emissions/prior (hourly, mol m-2 s-1), meteo, ctm/prior_ctm, obs (daily composite), prior_column (mol m-2), draws
     "Every stage of one (world, month), kept for evaluation: truth and prior, meteorology, CTM columns, observations, the prior's column."
     st, grid, w, up = stages or real_stages(), domain_grid(conf), task['world'], conf['upstream']
-    days = task_days(task['month'], n_days or conf['days_per_month'])
+    days = task_days(task['month'], n_days or conf['days_per_month']) if days is None else _days_in_month(days, task['month'])
     times = pd.date_range(days[0] - pd.Timedelta(days=conf['spinup_days']), days[-1] + pd.Timedelta(hours=23), freq='h')
     year, mon = days[0].year, days[0].month
     over = dict(draws or {}) | ({} if prior_year is None else dict(prior_year=prior_year))
@@ -223,12 +231,24 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
     met = st.synthetic_meteo(grid, times, seed=task_seed(conf['seed'], w, year, mon, 1))
     t0 = time.perf_counter()  # truth and prior in one batched CTM run (bit-identical to two runs, ~0.55 x their cost)
     both = st.simulate_ds(xr.concat([emis[['emissions']], prior_h[['emissions']]], 'world'), met, grid, **_kwargs_for(st.simulate_ds, up['ctm']) | dict(
-        out_hours=overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
+        out_hours=None if all_hours else overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
     ctm_s, (ctm, ctm_p) = time.perf_counter() - t0, (both.isel(world=k, drop=True) for k in (0, 1))
     obs = observe_world(SimpleNamespace(task=task, days=days, grid=grid, meteo=met, ctm=ctm), conf, stages)
     pcol = overpass_column(ctm_p, met, days, grid, conf['local_hour'], stages, up['satellite'])
-    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, obs=obs,
+    return SimpleNamespace(task=task, days=days, grid=grid, emissions=emis, prior=prior_h, meteo=met, ctm=ctm, prior_ctm=ctm_p, obs=obs,
                            prior_column=pcol, prior_column_seconds=ctm_s, draws=d)  # the batched run's time: an upper bound of the prior's own run
+
+def world_ctm(emissions:xr.Dataset, # other hourly `emissions` over the world's times (mol m-2 s-1), (time, lat, lon)
+              world:SimpleNamespace, # from `simulate_world` (grid, meteo)
+              conf:dict, # dataset_config(...)
+              stages:SimpleNamespace|None=None, # upstream functions; None: real_stages()
+              *, # options (keyword-only)
+              all_hours:bool=True, # CTM output at every hour; False: the overpass hours only
+             )->xr.Dataset: # CTM output (mol m-2, mol m-2, µg m-3, ppb, h), (time, lat, lon)
+    "The CTM on other emissions in a simulated world: its meteorology, spin-up and the profile's CTM settings, as for its truth."
+    st = stages or real_stages()
+    return st.simulate_ds(emissions[['emissions']], world.meteo, world.grid, **_kwargs_for(st.simulate_ds, conf['upstream']['ctm']) | dict(
+        out_hours=None if all_hours else overpass_out_hours(world.grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
 
 def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, meteo, ctm)
                   conf:dict, # dataset_config(...)
@@ -345,77 +365,6 @@ def build_dataset(cfg, # Profile (get_profile)
     fn = functools.partial(run_task, conf=conf, out_dir=str(out_dir), stages=stages)
     run_tasks(fn, make_tasks(conf), scheduler, conf['workers'])
     return consolidate(out_dir, conf)
-
-# %% ../nbs/06_dataset.ipynb #ef70ed3e
-def _open_samples(path:str|Path)->xr.Dataset:
-    "Open a samples file, checking that it is one."
-    if not Path(path).exists(): raise NoxnbError(f"{path}: no such dataset (run `noxnb simulate --out DIR` first)")
-    ds = xr.open_dataset(path, engine='h5netcdf')
-    missing = [k for k in (*STORED_CHANNELS, TARGET, 'split') if k not in ds.variables] + ([] if 'norm' in ds.attrs else ['norm'])
-    if missing: raise NoxnbError(f"{path}: not a noxnb samples file (lacks {missing})")
-    return ds
-
-def _patch_window(shape:tuple, patch:int|None, rng:np.random.Generator)->tuple:
-    "Random (lat, lon) slices of a patch inside a map of `shape` cells; the whole map when `patch` is None."
-    if patch is None: return slice(None), slice(None)
-    a, b = (int(rng.integers(0, n - patch + 1)) for n in shape)
-    return slice(a, a + patch), slice(b, b + patch)
-
-# %% ../nbs/06_dataset.ipynb #56438033
-class PatchDataset(torch.utils.data.Dataset):
-    "The samples of one split as {'x': (C,H,W), 'y': (1,H,W), 'prior': (1,H,W), 'mask': (1,H,W)}, float32."
-    def __init__(self, path_or_ds:str|Path|xr.Dataset, # samples.nc, or its Dataset (with attrs['norm'])
-                 split:str, # 'train' | 'val' | 'test'
-                 patch:int|None=None, # patch size; None: whole maps (cells)
-                 seed:int=0, # seed of the patch positions (with the epoch and the sample index)
-                 max_in_memory:float=2e9, # the split is loaded into memory (normalised once) when smaller (bytes)
-                 prev_days:int=0): # previous days' columns and winds appended to the inputs, `stack_previous` (d)
-        if split not in SPLITS: raise NoxnbError(f"split must be one of {SPLITS}, got {split!r}")
-        self.path = None if isinstance(path_or_ds, xr.Dataset) else Path(path_or_ds)
-        ds = _open_samples(self.path) if self.path else path_or_ds
-        self.norm, self.index = json.loads(ds.attrs['norm']), np.flatnonzero(ds.split.values == split)
-        if len(self.index) == 0: raise NoxnbError(f"{self.path or 'dataset'}: no '{split}' samples")
-        if patch is not None and not 1 <= patch <= min(ds.no2_trop.shape[1:]):
-            raise NoxnbError(f"patch {patch} does not fit maps of {ds.no2_trop.shape[1:]} cells")
-        self.shape, self.patch, self.seed, self.epoch, self._pid = ds.no2_trop.shape[1:], patch, seed, 0, os.getpid()
-        small = self.path is None or ds.nbytes * len(self.index) / ds.sizes['sample'] < max_in_memory
-        self._ds, self._lazy = None, not small
-        self._arrays = _split_arrays(ds.isel(sample=self.index).load(), self.norm) if small else None
-        w = ds.world.values[self.index] if 'world' in ds.coords else None
-        self.prev = previous_index(ds.time.values[self.index], w, prev_days)  # (n, prev_days), indices within the split
-
-    def __len__(self): return len(self.index)
-
-    def set_epoch(self, epoch:int, # epoch number
-                 ):
-        "New patch positions for another epoch (still deterministic)."
-        self.epoch = epoch
-
-# %% ../nbs/06_dataset.ipynb #9930846a
-def _split_arrays(s:xr.Dataset, # the samples of one split, in memory
-                  norm:dict, # statistics (norm.json)
-                 )->dict: # {'x': (N,C,H,W), 'y', 'prior', 'mask': (N,1,H,W)} float32 numpy, NaN → 0
-    "The tensors of every sample of a split, computed once: normalised inputs, target and prior in target-scale units, mask."
-    k, t = norm['target_scale'], lambda a: np.nan_to_num(np.asarray(a, 'float32'))[:, None]
-    return dict(x=normalise(s, norm), y=t(s[TARGET].values / k), prior=t(s.prior.values / k), mask=t(s.valid.values))
-
-@patch_to(PatchDataset)
-def _data(self)->xr.Dataset:
-    "The samples file, opened once per process (safe with DataLoader workers); only for a split too large for memory."
-    if self._ds is None or self._pid != os.getpid(): self._ds, self._pid = _open_samples(self.path), os.getpid()
-    return self._ds
-
-@patch_to(PatchDataset)
-def __getitem__(self, i:int, # sample index within the split
-               )->dict:
-    "Sample `i` on its patch: normalised inputs (then its previous days'), target and prior in target-scale units, observed-column mask."
-    ly, lx = _patch_window(self.shape, self.patch, np.random.default_rng([self.seed, self.epoch, i]))
-    rows = np.r_[i, np.where(self.prev[i] >= 0, self.prev[i], i)]  # the sample, then its previous days (itself where none)
-    if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
-        a = {n: v[rows if n == 'x' else rows[:1], :, ly, lx] for n, v in self._arrays.items()}  # only the patch is copied
-    else: a = _split_arrays(self._data().isel(sample=self.index[rows], lat=ly, lon=lx).load(), self.norm)
-    a['x'] = stack_previous(a['x'], np.where(self.prev[i] >= 0, np.arange(1, len(rows)), -1)[None].repeat(len(rows), 0))
-    return {n: torch.from_numpy(np.ascontiguousarray(v[0])) for n, v in a.items()}
 
 # %% ../nbs/06_dataset.ipynb #824b8e5f
 def simulate_cli(argv:list|None=None, # command-line arguments after `simulate` (None: sys.argv)

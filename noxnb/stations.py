@@ -243,37 +243,32 @@ def hourly_from_daily(prior:xr.DataArray, # prior emissions, hourly (mol m-2 s-1
     return out.assign_coords(time=prior.time).assign_attrs(units="mol m-2 s-1")
 
 # %% ../nbs/12_stations.ipynb #0ccc9608
-def _world(days:pd.DatetimeIndex, sc:dict, grid:Grid, seed:int) -> SimpleNamespace:
-    "Truth and prior hourly emissions, meteorology and the truth CTM run for consecutive evaluation days (+ spin-up)."
-    from noxnb import inventory, variability, meteo, ctm
-    t = pd.date_range(days[0] - pd.Timedelta(days=sc["spinup_days"]), days[-1] + pd.Timedelta(hours=23), freq="h")
-    truth, prior = variability.perturbed_world(inventory.build_inventory(grid, int(days[0].year)), seed=seed)
-    e_t, e_p = variability.hourly_emissions(truth, t), variability.hourly_emissions(prior, t)
-    met = meteo.synthetic_meteo(grid, t, seed=seed + 1)
-    return SimpleNamespace(days=days, times=t, truth=e_t, prior=e_p, meteo=met, ctm_truth=ctm.simulate_ds(e_t, met, grid, out_hours=t))
+def _world(days:pd.DatetimeIndex, sc:dict, grid:Grid, profile:str, seed:int) -> SimpleNamespace:
+    "One evaluation world of the dataset's pipeline (`dataset.simulate_world`) on consecutive days, the CTM at every hour."
+    from noxnb import dataset
+    g = f"{grid.lat0},{grid.lat1},{grid.lon0},{grid.lon1},{grid.res}"
+    conf = dataset.dataset_config(get_profile(profile), grid=g, seed=seed, spinup_days=sc["spinup_days"])
+    world = int(sc.get("world", conf["worlds"]))  # default: the first world beyond the dataset's, a truth no network has seen
+    return SimpleNamespace(**vars(dataset.simulate_world(dict(world=world, month=f"{days[0]:%Y-%m}"), conf, days=days, all_hours=True)), conf=conf)
 
-def _inferred(w:SimpleNamespace, sc:dict, grid:Grid, profile:str, seed:int) -> xr.Dataset:
-    "Daily emissions inferred from synthetic columns of the truth run (trained model or a baseline)."
-    from noxnb import satellite
-    obs = satellite.observe(w.ctm_truth, w.meteo, grid, seed=seed + 2)
-    obs = obs.sel(time=obs.time.dt.floor("D").isin(w.days.values))
+def _inferred(w:SimpleNamespace, sc:dict, profile:str) -> xr.Dataset:
+    "Daily emissions inferred from the world's satellite composite (trained model, with the prior's column, or a baseline)."
     method = sc["inversion"]
     if method == "model":
         from noxnb import infer
-        try: return infer.predict(infer.best_model_path(profile), obs, w.meteo, w.prior).assign_attrs(inferred_by="trained model")
+        try: return infer.predict(infer.best_model_path(profile), w.obs, w.meteo, w.prior, prior_column=w.prior_column).assign_attrs(inferred_by="trained model")
         except (NoxnbError, ImportError) as e:
             method = sc["fallback_inversion"]; warnings.warn(f"no trained model ({e}); inverting with the {method} baseline instead")
     from noxnb import baselines
-    return baselines.infer_baseline(method, obs, w.meteo, w.prior, daily=True).assign_attrs(inferred_by=method)
+    return baselines.infer_baseline(method, w.obs, w.meteo, w.prior, daily=True).assign_attrs(inferred_by=method)
 
 def _period_runs(days:list, sc:dict, grid:Grid, profile:str, seed:int) -> dict:
     "Surface NO2 (ug m-3) of the CTM with prior, inferred and true emissions on the kept hours of one period."
-    from noxnb import ctm
-    w = _world(pd.to_datetime(days), sc, grid, seed)
-    inf = _inferred(w, sc, grid, profile, seed); e_inf = hourly_from_daily(w.prior.emissions, inf.emissions)
-    runs = dict(prior=ctm.simulate_ds(w.prior, w.meteo, grid, out_hours=w.times),
-                inferred=ctm.simulate_ds(xr.Dataset({"emissions": e_inf}), w.meteo, grid, out_hours=w.times), truth=w.ctm_truth)
-    keep = w.times[w.times.floor("D").isin(w.days)]
+    from noxnb import dataset
+    w = _world(pd.to_datetime(days), sc, grid, profile, seed)
+    inf = _inferred(w, sc, profile); e_inf = hourly_from_daily(w.prior.emissions, inf.emissions)
+    runs = dict(prior=w.prior_ctm, inferred=dataset.world_ctm(xr.Dataset({"emissions": e_inf}), w, w.conf), truth=w.ctm)
+    keep = w.ctm.time.values[pd.DatetimeIndex(w.ctm.time.values).normalize().isin(w.days)]
     return {k: r[["no2_surface"]].sel(time=keep).assign_attrs(inferred_by=inf.attrs["inferred_by"]) for k, r in runs.items()}
 
 # %% ../nbs/12_stations.ipynb #1c142cd6

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm.auto import tqdm
 from .core import NoxnbError, get_profile, atomic_path, seed_everything
-from . import dataset, inputs
+from . import inputs, patches
 from .models import CVAE, MODEL_NAMES, build_model, count_parameters, cvae_sigma, predict_emissions
 
 # %% auto #0
@@ -150,11 +150,11 @@ def open_split(data_dir, # built dataset folder
                seed:int=0, # seed of the patch positions
                max_in_memory:float=2e9, # smaller .nc files are opened here and handed over in memory (bytes)
                prev_days:int=0): # previous days stacked onto the inputs, `inputs.stack_previous` (d)
-    "`dataset.PatchDataset` of one split. A small .nc file is opened with h5netcdf: with the netCDF4 engine, garbage-collecting one of two open handles on a file made the next open segfault (xarray 2026.9, netCDF4 1.7.5)."
+    "`patches.PatchDataset` of one split. A small .nc file is opened with h5netcdf: with the netCDF4 engine, garbage-collecting one of two open handles on a file made the next open segfault (xarray 2026.9, netCDF4 1.7.5)."
     p = samples_path(data_dir)
     if p.suffix == '.nc' and p.stat().st_size < max_in_memory:
-        with xr.open_dataset(p, engine='h5netcdf') as ds: return dataset.PatchDataset(ds.load(), split, patch, seed, prev_days=prev_days)
-    return dataset.PatchDataset(p, split, patch, seed, prev_days=prev_days)
+        with xr.open_dataset(p, engine='h5netcdf') as ds: return patches.PatchDataset(ds.load(), split, patch, seed, prev_days=prev_days)
+    return patches.PatchDataset(p, split, patch, seed, prev_days=prev_days)
 
 def make_loader(data_dir, # the dataset folder, a path
                 split:str, # 'train' | 'val' | 'test'

@@ -9,7 +9,7 @@ import numpy as np, pandas as pd, pytest, xarray as xr
 
 from conftest import ROOT, run_python
 sys.path.insert(0, str(ROOT))
-from noxnb.dataset import PatchDataset
+from noxnb.patches import PatchDataset
 from noxnb.inputs import INPUT_CHANNELS, STORED_CHANNELS
 TINY = dict(grid='36,37,115,116,0.25', worlds=2, months=['2019-01', '2019-02', '2019-03'], val_months=['2019-02'],
             test_months=['2019-03'], days_per_month=2, gap_days=7, spinup_days=1)
