@@ -68,17 +68,11 @@ def regrid_columns(columns:xr.Dataset, # no2_trop (mol m-2), valid, dims (time, 
     return xr.Dataset(dict(no2_trop=col.assign_attrs(units='mol m-2'), valid=frac >= 0.5))
 
 # %% ../nbs/08b_infer.ipynb #c809e718
-def _prior_tensor(x:torch.Tensor, norm:dict):
-    "Prior emissions in normalised target units, recovered from the normalised 'prior' input channel (0 at its floor)."
-    k = norm['channels'].index('prior')
-    return inputs.denormalise(x[:, k:k + 1], 'prior', norm) / norm['target_scale']
-
-def _predict_tensor(model, x, norm, n_samples, device, batch=8):
-    "Emissions and sigma (mol m-2 s-1, numpy (N, H, W); sigma None for deterministic models), in batches."
+def _predict_tensor(model, b, norm, n_samples, device, batch=8):
+    "Emissions and sigma (mol m-2 s-1, numpy (N, H, W); sigma None for deterministic models) of inputs `b` (`inputs.make_inputs`), in batches."
     mean, sig = [], []
-    for i in range(0, len(x), batch):
-        xb = x[i:i + batch].to(device)
-        m, s = predict_emissions(model, xb, _prior_tensor(xb, norm), n_samples)
+    for i in range(0, len(b['x']), batch):
+        m, s = predict_emissions(model, b['x'][i:i + batch].to(device), b['prior'][i:i + batch].to(device), n_samples)
         mean.append(m[:, 0].float().cpu()); sig.append(None if s is None else s[:, 0].float().cpu())
     k = norm['target_scale']
     return torch.cat(mean).numpy() * k, (None if sig[0] is None else torch.cat(sig).numpy() * k)
@@ -129,18 +123,19 @@ def predict(run_dir:str|Path, # run folder written by `fit`
     met = meteo_on_columns(meteo, cols)
     hour = meta.get('local_hour', 13.5)  # the training set's overpass time (run.json; runs written before it was recorded: 13.5)
     if isinstance(prior_column, str): prior_column = _simulated_prior_column(prior, met, cols, prior_column, hour)
-    x = _model_inputs(cols, met, prior, meta, hour, prior_column)
-    e, s = _predict_tensor(model, x, meta['norm'], n_samples, dev)
+    b = _model_inputs(cols, met, prior, meta, hour, prior_column)
+    e, s = _predict_tensor(model, b, meta['norm'], n_samples, dev)
     if level != 'prior': e, s = _with_free_level(level, e, s, model, _model_inputs(cols, met, None, meta, hour), meta, n_samples, dev, cols)
     s = None if s is None else s * meta.get('sigma_scale', 1.)  # calibrated on the validation months
     out = _emission_dataset(cols, e, s, meta, run_dir, prior is not None)
     return out if g is None else xr.Dataset({k: _regrid(v, _grid_of(columns)).assign_attrs(v.attrs) for k, v in out.items()},
                                             attrs=out.attrs)
 
-def _model_inputs(cols, met, prior, meta, hour, prior_column=None)->torch.Tensor:
-    "A run's inputs: `inputs.make_inputs` for each day, then the days before it in the same series (run.json `prev_days`)."
-    x, k = inputs.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column), meta['cfg'].get('prev_days', 0)
-    return torch.from_numpy(inputs.stack_previous(x.numpy(), inputs.previous_index(cols.time.values, days=k))) if k else x
+def _model_inputs(cols, met, prior, meta, hour, prior_column=None)->dict:
+    "A run's inputs: `inputs.make_inputs` for each day (channels and prior), then the days before it in the same series (run.json `prev_days`)."
+    b, k = inputs.make_inputs(cols, met, prior, meta['norm'], hour, prior_column=prior_column), meta['cfg'].get('prev_days', 0)
+    if not k: return b
+    return b | dict(x=torch.from_numpy(inputs.stack_previous(b['x'].numpy(), inputs.previous_index(cols.time.values, days=k))))
 
 def _with_free_level(level, e, s, model, x_free, meta, n_samples, dev, cols):
     "(e, s) scaled to the daily totals of the model's prior-free pass on `x_free` (`level` = 'free')."

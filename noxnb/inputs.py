@@ -185,10 +185,12 @@ def make_inputs(columns_ds:xr.Dataset, # daily composite `no2_trop`, `valid`; an
                 norm:dict|str|Path, # statistics, or the path of norm.json
                 local_hour:float=13.5, # overpass local solar time (h)
                 prior_column:xr.DataArray|None=None, # the prior's column at the overpass; None: missing (mol m-2), (time, lat, lon)
-               )->torch.Tensor: # float32, N = days of `columns_ds` (normalised units), (N, C, H, W)
-    "Model inputs for inference on any grid, built exactly as for the training set (`input_fields` + `normalise`)."
+               )->dict: # 'x': channels (normalised units), (N, C, H, W); 'prior': daily-mean prior (target units), (N, 1, H, W); float32, N = days
+    "Model inputs for inference on any grid, built exactly as a training batch (`input_fields`, `normalise`, `patches.PatchDataset`)."
     if not isinstance(norm, dict): norm = json.loads(Path(norm).read_text())
-    return torch.from_numpy(normalise(input_fields(columns_ds, meteo_ds, prior_ds, local_hour, prior_column), norm))
+    f = input_fields(columns_ds, meteo_ds, prior_ds, local_hour, prior_column)
+    prior = np.nan_to_num(np.asarray(f.prior.values / norm['target_scale'], 'float32'))[:, None]  # as the training set's
+    return dict(x=torch.from_numpy(normalise(f, norm)), prior=torch.from_numpy(prior))
 
 # %% ../nbs/06a_inputs.ipynb #b7cd5cbc
 PREVIOUS_CHANNELS = ('no2_trop', 'valid', 'u', 'v')  # channels of each previous day appended after INPUT_CHANNELS (`stack_previous`)
