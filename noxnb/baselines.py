@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from .core import R_EARTH, SECONDS_PER_HOUR, NoxnbError, get_device
+from .core import R_EARTH, SECONDS_PER_HOUR, NoxnbError, check_units, get_device
 from .grid import Grid
 from . import ctm, metrics
 from .satellite import at_overpass, overpass_weights
@@ -37,8 +37,7 @@ def check_columns(columns:xr.Dataset, # daily `no2_trop`, `no2_trop_sigma`, `val
     "(days, no2_trop, sigma, valid) as numpy, invalid cells NaN; a clear error for a wrong composite."
     missing = [k for k in ('no2_trop', 'valid') if k not in columns]
     if missing: raise NoxnbError(f"column composite lacks {missing} (needs no2_trop, no2_trop_sigma, valid)")
-    if columns['no2_trop'].attrs.get('units', 'mol m-2') != 'mol m-2':
-        raise NoxnbError(f"no2_trop must be in mol m-2, found {columns['no2_trop'].attrs['units']!r}")
+    check_units(columns['no2_trop'], 'mol m-2', where='column composite', missing_ok=True)
     c = columns.transpose('time', 'lat', 'lon') if 'time' in columns.dims else columns.expand_dims('time')
     y = c['no2_trop'].values.astype(float)
     valid = c['valid'].values.astype(bool) & np.isfinite(y)

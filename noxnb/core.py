@@ -15,10 +15,10 @@ import numpy as np
 __all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_HOUR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR',
            'KM_PER_DEGREE', 'KM_PER_DEGREE_ROUNDED', 'R_EARTH_KM_ROUNDED', 'DATA_ENV', 'DDEQ_VERSION', 'DDEQ_SHA256',
            'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s', 'kg_s_to_mol_s',
-           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'repo_root', 'data_dir', 'results_dir',
-           'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything', 'get_device',
-           'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure', 'fetch_ddeq',
-           'ddeq_file', 'data_cli']
+           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'check_units', 'repo_root', 'data_dir',
+           'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything',
+           'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure',
+           'fetch_ddeq', 'ddeq_file', 'data_cli']
 
 # %% ../nbs/00_core.ipynb #160e662d
 class NoxnbError(ValueError):
@@ -89,6 +89,23 @@ def ppb_to_ugm3(x, # NO2 mixing ratio (ppb)
                ): # NO2 mass concentration (µg m-3)
     "Convert NO2 ppb to µg m-3 at temperature `T` and pressure `p`."
     return x / ugm3_to_ppb(1.0, T, p)
+
+# %% ../nbs/00_core.ipynb #d30820b6
+def check_units(var, # xarray DataArray or netCDF4 Variable with a `units` attribute (any unit)
+                expected:str|tuple, # the accepted spelling, or several; the first is named in the message
+                *,
+                where:str='', # file or argument the variable came from, for the message
+                name:str|None=None, # variable name for the message (default `var.name`)
+                missing_ok:bool=False, # a variable without `units` passes (assumed in `expected[0]`)
+               ): # `var`, unchanged
+    "`var` after checking that its `units` attribute is one of `expected`; else NoxnbError naming `where` and the variable."
+    ok = (expected,) if isinstance(expected, str) else tuple(expected)
+    u = var.attrs.get('units') if hasattr(var, 'attrs') else getattr(var, 'units', None)
+    if u is None and missing_ok: return var
+    if u is None or str(u) not in ok:
+        name = name or getattr(var, 'name', None)
+        raise NoxnbError(f"{where + ': ' if where else ''}variable {name!r} has units {u!r}, expected {ok[0]!r}")
+    return var
 
 # %% ../nbs/00_core.ipynb #8b1c8f81
 DATA_ENV = "NOXNB_DATA"

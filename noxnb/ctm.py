@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from .core import M_NO2, N_A, R_EARTH, SECONDS_PER_HOUR, NoxnbError, get_device
+from .core import M_NO2, N_A, R_EARTH, SECONDS_PER_HOUR, NoxnbError, check_units, get_device
 from .grid import Grid
 
 # %% auto #0
@@ -393,9 +393,7 @@ def output_steps(times, # the simulated hourly times
 
 def _checked_emissions(emissions):
     if 'emissions' not in emissions: raise NoxnbError("emission Dataset lacks the variable 'emissions'")
-    em = emissions['emissions']
-    if em.attrs.get('units', 'mol m-2 s-1') != 'mol m-2 s-1':
-        raise NoxnbError(f"emissions must be in mol m-2 s-1, found {em.attrs.get('units')!r}")
+    em = check_units(emissions['emissions'], 'mol m-2 s-1', where='emission Dataset', missing_ok=True)
     return em.transpose(*[d for d in ('world', 'time', 'lat', 'lon') if d in em.dims])
 
 def _output_dataset(out, em, steps):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from .core import NoxnbError, ddeq_file, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY
+from .core import NoxnbError, check_units, ddeq_file, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY
 from .grid import Grid
 
 # %% auto #0
@@ -224,8 +224,7 @@ def check_era5_units(ds:xr.Dataset, # normalised ERA5 Dataset
                     ) -> xr.Dataset:
     "Raise NoxnbError naming the variable when a known ERA5 variable has units other than the CDS ones."
     for k, ok in ERA5_UNITS.items():
-        if k in ds.variables and str(ds[k].attrs.get('units', '')) not in ok:
-            raise NoxnbError(f"{path}: variable {k!r} has units {ds[k].attrs.get('units')!r}, expected {ok[0]!r}")
+        if k in ds.variables: check_units(ds[k], ok, where=str(path), name=k, missing_ok='' in ok)
     return ds
 
 # %% ../nbs/03_meteo.ipynb #51a2b6cf

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, io, json, sys, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd, xarray as xr
-from .core import (NoxnbError, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
+from .core import (NoxnbError, check_units, cli_argv, atomic_path, data_dir, results_dir, to_netcdf_atomic, get_profile, ddeq_file,
                         M_NO2, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY, DAYS_PER_YEAR, save_figure)
 from .grid import Grid
 from . import baselines, inputs, inventory, meteo, pixels, tropomi
@@ -46,8 +46,7 @@ def integrate_emissions(emis:xr.Dataset|xr.DataArray, # `emissions`, NOx as NO2 
                        ) -> xr.DataArray: # emission total as NO2 within `radius_km` (kg s-1)
     "Emission total (kg s-1 of NO2) within `radius_km` of (lat, lon), for every time (or other leading) index."
     da = emis["emissions"] if isinstance(emis, xr.Dataset) else emis
-    if da.attrs.get("units") != "mol m-2 s-1":
-        raise NoxnbError(f"emissions {da.name!r}: units {da.attrs.get('units')!r}, expected 'mol m-2 s-1'")
+    check_units(da, "mol m-2 s-1", where="emissions")
     g = Grid.from_coords(da.lat.values, da.lon.values)
     if radius_km <= 0 or not (g.lat0 <= lat <= g.lat1 and g.lon0 <= lon <= g.lon1):
         raise NoxnbError(f"point ({lat}, {lon}) / radius {radius_km} km: need radius > 0 and a point inside the grid {g}")
