@@ -44,13 +44,20 @@ class CTMParams:
     chemistry: bool = True           # False: no loss at all (transport tests)
 
     @classmethod
+    def from_table(cls, table:dict|None=None, # a profile's `[ctm]` table; keys that are not fields (figure days, `compile`) are left out
+                   **overrides, # field values that replace the table's (each must be a field)
+                  ) -> CTMParams:
+        "Parameters from a `[ctm]` table, then `overrides`."
+        names = {f.name for f in fields(cls)}
+        if set(overrides) - names: raise NoxnbError(f"CTMParams: unknown parameters {sorted(set(overrides) - names)}")
+        return replace(cls(), **{k: v for k, v in (table or {}).items() if k in names} | overrides)
+
+    @classmethod
     def from_profile(cls, cfg, # a `Profile` (None: defaults only)
                      **overrides, # field values that replace the profile's
                     ) -> CTMParams:
         "Parameters from the `ctm` table of a profile (`cfg.section('ctm')`), then `overrides`."
-        table = {k: v for k, v in (cfg.section('ctm') if cfg is not None else {}).items()
-                 if k in {f.name for f in fields(cls)}}
-        return replace(cls(), **{**table, **overrides})
+        return cls.from_table(cfg.section('ctm') if cfg is not None else {}, **overrides)
 
 # %% ../nbs/04_ctm.ipynb #bc7799ab
 def grid_geometry(grid:Grid, # regular lat-lon grid (degree)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_dataset.ipynb #03474346
 from __future__ import annotations
-import argparse, dataclasses, functools, hashlib, inspect, json, shutil, time
+import argparse, functools, hashlib, json, shutil, time
 from pathlib import Path
 from types import SimpleNamespace
 import numpy as np, pandas as pd, xarray as xr
@@ -12,12 +12,13 @@ import torch
 from tqdm.auto import tqdm
 from .core import get_profile, results_dir, atomic_path, to_netcdf_atomic, save_figure, NoxnbError
 from .grid import Grid, get_grid, plot_map
-from .satellite import overpass_hours
+from .satellite import overpass_hours, ObsParams
+from .ctm import CTMParams
 from .inputs import STORED_CHANNELS, TARGET, UNITS, input_fields, daily_mean, norm_stats
 
 # %% auto #0
 __all__ = ['SPLITS', 'NOISE_FREE', 'assign_splits', 'month_list', 'task_days', 'task_seed', 'truth_seed', 'dataset_config',
-           'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'overpass_out_hours',
+           'config_hash', 'make_tasks', 'chunk_path', 'real_stages', 'domain_grid', 'ctm_options', 'overpass_out_hours',
            'overpass_column', 'prior_column', 'world_emissions', 'simulate_world', 'world_ctm', 'observe_world',
            'simulate_chunk', 'run_task', 'run_tasks', 'consolidate', 'build_dataset', 'simulate_cli']
 
@@ -123,15 +124,10 @@ def domain_grid(conf:dict, # a dataset configuration (`grid` or `domain`)
     return Grid.parse(conf['grid']) if conf.get('grid') else get_grid(conf['domain'])
 
 # %% ../nbs/06_dataset.ipynb #cd18f6ea
-def _kwargs_for(fn, table:dict)->dict:
-    "The entries of a profile table that are keyword arguments of `fn`; a dataclass `params` is built from its fields."
-    names = inspect.signature(fn).parameters
-    out = {k: v for k, v in table.items() if k in names and k != 'params'}
-    default = names['params'].default if 'params' in names else None
-    if dataclasses.is_dataclass(default):
-        fields = {f.name for f in dataclasses.fields(default)}
-        out['params'] = dataclasses.replace(default, **{k: v for k, v in table.items() if k in fields})
-    return out
+def ctm_options(table:dict|None, # a profile's `[ctm]` table (CTMParams fields, `compile`, figure settings)
+               )->dict: # `params` and `compile` for `ctm.simulate_ds`
+    "What the dataset's CTM runs take from the `[ctm]` table: the CTM parameters and whether to compile."
+    return dict(params=CTMParams.from_table(table), compile=bool((table or {}).get('compile', False)))
 
 def overpass_out_hours(grid:Grid, # regular lat-lon grid (degree)
                        local_hour:float=13.5, # local solar time of the overpass (h)
@@ -162,7 +158,7 @@ def overpass_column(ctm_ds:xr.Dataset, # CTM output `no2_column` at the hours ar
                    )->xr.DataArray: # column at each day's overpass (time=days, lat, lon) (mol m-2)
     "A CTM column at the overpass through the observation operator's averaging kernel, without noise, bias or clouds."
     st, days = stages or real_stages(), pd.DatetimeIndex(days).normalize()
-    obs = st.observe(ctm_ds, meteo.sel(time=ctm_ds.time), grid, **_kwargs_for(st.observe, dict(satellite or {}) | NOISE_FREE | dict(local_hour=local_hour)))
+    obs = st.observe(ctm_ds, meteo.sel(time=ctm_ds.time), grid, params=ObsParams.from_table(satellite, **NOISE_FREE | dict(local_hour=local_hour)))
     return obs.no2_trop.sel(time=obs.time.dt.floor('D').isin(days)).assign_attrs(units='mol m-2', long_name="the prior's NO2 column at the overpass (noise-free)")
 
 def prior_column(prior:xr.Dataset, # prior `emissions`, hourly or static, on the grid of `meteo` (mol m-2 s-1)
@@ -180,7 +176,7 @@ def prior_column(prior:xr.Dataset, # prior `emissions`, hourly or static, on the
     mt = pd.DatetimeIndex(meteo.time.values)
     times = mt[(mt >= days[0] - pd.Timedelta(days=7)) & (mt <= days[-1] + pd.Timedelta(hours=23))]
     em = prior[['emissions']].sel(time=times) if 'time' in prior.emissions.dims else prior[['emissions']].expand_dims(time=times)
-    out = st.simulate_ds(em, meteo, grid, **_kwargs_for(st.simulate_ds, ctm or {}) | dict(
+    out = st.simulate_ds(em, meteo, grid, **ctm_options(ctm) | dict(
         out_hours=overpass_out_hours(grid, local_hour), spinup_hours=int(np.sum(times < days[0]))))
     return overpass_column(out, meteo, days, grid, local_hour, st, satellite)
 
@@ -196,12 +192,12 @@ def world_emissions(task:dict, # {'world': int, 'month': 'YYYY-MM'}
     up, over, grid = conf['upstream']['inventory'], dict(draws or {}), domain_grid(conf)
     m = pd.Timestamp(over.pop('seed_month', task['month']) + '-01')
     seed = truth_seed(conf, task['world'], m.year, m.month)
-    d = st.world_draws(seed, len(days), **_kwargs_for(st.world_draws, up.get('world', {}))) | over
+    d = st.world_draws(seed, len(days), **up.get('world', {})) | over
     truth, prior = st.perturbed_world(_inventory(st, grid, d['truth_year']), seed=seed, prior=_inventory(st, grid, d['prior_year']),
-                                      plants_only=d['plants_only'], **_kwargs_for(st.perturbed_world, up.get('perturbation', {})))
+                                      plants_only=d['plants_only'], **up.get('perturbation', {}))
     start = None if d['lockdown_start'] is None else days[0] + pd.Timedelta(days=int(d['lockdown_start']))
     daily = st.daily_variability(grid, times.normalize().unique(), seed, lockdown_start=start,
-                                 **_kwargs_for(st.daily_variability, up.get('daily', {})))
+                                 **up.get('daily', {}))
     return st.hourly_emissions(truth, times, daily=daily), st.hourly_emissions(prior, times, events=False), d
 
 def _days_in_month(days, month:str)->pd.DatetimeIndex:
@@ -230,7 +226,7 @@ def simulate_world(task:dict, # {'world': int, 'month': 'YYYY-MM'}
     emis, prior_h, d = world_emissions(task, conf, st, times, days, over)
     met = st.synthetic_meteo(grid, times, seed=task_seed(conf['seed'], w, year, mon, 1))
     t0 = time.perf_counter()  # truth and prior in one batched CTM run (bit-identical to two runs, ~0.55 x their cost)
-    both = st.simulate_ds(xr.concat([emis[['emissions']], prior_h[['emissions']]], 'world'), met, grid, **_kwargs_for(st.simulate_ds, up['ctm']) | dict(
+    both = st.simulate_ds(xr.concat([emis[['emissions']], prior_h[['emissions']]], 'world'), met, grid, **ctm_options(up['ctm']) | dict(
         out_hours=None if all_hours else overpass_out_hours(grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
     ctm_s, (ctm, ctm_p) = time.perf_counter() - t0, (both.isel(world=k, drop=True) for k in (0, 1))
     obs = observe_world(SimpleNamespace(task=task, days=days, grid=grid, meteo=met, ctm=ctm), conf, stages)
@@ -247,7 +243,7 @@ def world_ctm(emissions:xr.Dataset, # other hourly `emissions` over the world's 
              )->xr.Dataset: # CTM output (mol m-2, mol m-2, µg m-3, ppb, h), (time, lat, lon)
     "The CTM on other emissions in a simulated world: its meteorology, spin-up and the profile's CTM settings, as for its truth."
     st = stages or real_stages()
-    return st.simulate_ds(emissions[['emissions']], world.meteo, world.grid, **_kwargs_for(st.simulate_ds, conf['upstream']['ctm']) | dict(
+    return st.simulate_ds(emissions[['emissions']], world.meteo, world.grid, **ctm_options(conf['upstream']['ctm']) | dict(
         out_hours=None if all_hours else overpass_out_hours(world.grid, conf['local_hour']), spinup_hours=24 * conf['spinup_days']))
 
 def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, meteo, ctm)
@@ -258,7 +254,7 @@ def observe_world(world:SimpleNamespace, # from `simulate_world` (days, grid, me
     "The satellite composite of a simulated world, with the task's own noise and cloud seed."
     st, w, d = stages or real_stages(), world.task['world'], world.days[0]
     obs = st.observe(world.ctm, world.meteo.sel(time=world.ctm.time), world.grid, seed=task_seed(conf['seed'], w, d.year, d.month, 2),
-                     **_kwargs_for(st.observe, conf['upstream']['satellite'] | satellite | dict(local_hour=conf['local_hour'])))
+                     params=ObsParams.from_table(conf['upstream']['satellite'], **satellite | dict(local_hour=conf['local_hour'])))
     return obs.sel(time=obs.time.dt.floor('D').isin(world.days))
 
 def simulate_chunk(task:dict, # {'world': int, 'month': 'YYYY-MM'}

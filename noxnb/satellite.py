@@ -5,6 +5,7 @@
 # %% ../nbs/05_satellite.ipynb #89fae44c
 from __future__ import annotations
 import argparse, sys
+from dataclasses import dataclass, fields, replace as _replace
 from pathlib import Path
 import numpy as np, pandas as pd
 import xarray as xr
@@ -16,7 +17,8 @@ from .tropomi import COL, PREC, QA_MIN, OutsideOrbitError, AllFilteredError, rea
 
 # %% auto #0
 __all__ = ['NOISE_FLOOR', 'correlated_uniform', 'overpass_hours', 'overpass_weights', 'at_overpass', 'mean_sensitivity',
-           'ak_factor', 'cell_precision', 'observe', 'footprint_mean', 'make_l2_pixels', 'grid_files', 'grid_s5p_cli']
+           'ak_factor', 'cell_precision', 'ObsParams', 'observe', 'footprint_mean', 'make_l2_pixels', 'grid_files',
+           'grid_s5p_cli']
 
 # %% ../nbs/05_satellite.ipynb #d1a51b77
 NOISE_FLOOR = 8.6e-6    # single-pixel SCD precision (mol m-2), van Geffen et al. 2020
@@ -127,6 +129,34 @@ def _overpass_meteo(meteo_ds:xr.Dataset, shape:tuple, local_hour:float) -> dict:
 def _km_to_cells(km:float, grid:Grid) -> float:
     return km / (grid.res * KM_PER_DEGREE_ROUNDED)
 
+# %% ../nbs/05_satellite.ipynb #830b5db7
+@dataclass(frozen=True)
+class ObsParams:
+    "Settings of the synthetic TROPOMI operator `observe` (units in the comments)."
+    local_hour: float = 13.5         # h, overpass local solar time
+    noise_floor: float = NOISE_FLOOR # mol m-2, single-pixel precision floor
+    noise_fraction: float = 0.2      # 1, relative column error
+    bias: float = 0.                 # 1, relative systematic bias of the columns
+    cloud_length_km: float = 100.    # km, correlation length of cloud gaps
+    cloud_scale: float = 1.          # 1, cloud probability = cloud_scale x cloud fraction
+    max_sza: float = 80.             # degree, no retrieval above this solar zenith angle
+    prior_pblh: float = 1000.        # m, a-priori boundary-layer depth of the retrieval
+    m0: float = 0.5                  # 1, surface sensitivity relative to the free troposphere
+    z_ref: float = 2000.             # m, height where the sensitivity reaches 1
+    corr_fraction: float = 0.        # 1, share of the error variance correlated in space and over days
+    corr_length_km: float = 100.     # km, e-folding distance of the correlated error
+    corr_days: float = 3.            # d, e-folding time of the correlated error
+    bias_sigma: float = 0.           # 1, standard deviation of a random relative bias drawn once per call (a month of a dataset)
+
+    @classmethod
+    def from_table(cls, table:dict|None=None, # a profile's `[satellite]` table; keys that are not fields are left out
+                   **overrides, # field values replacing the table's (each must be a field)
+                  ) -> ObsParams:
+        "Operator settings from a `[satellite]` table, then `overrides`."
+        names = {f.name for f in fields(cls)}
+        if set(overrides) - names: raise NoxnbError(f"ObsParams: unknown settings {sorted(set(overrides) - names)}; known: {sorted(names)}")
+        return _replace(cls(), **{k: v for k, v in (table or {}).items() if k in names} | overrides)
+
 # %% ../nbs/05_satellite.ipynb #84c13443
 from .grid import ar1_field
 
@@ -135,33 +165,23 @@ def observe(ctm_ds:xr.Dataset,   # CTM output, hourly (time, lat, lon) with `no2
             grid:Grid, # grid of both (degree)
             *, # options (keyword-only)
             seed:int=0,          # random seed
-            local_hour:float=13.5, # overpass local solar time (h)
-            noise_floor:float=NOISE_FLOOR, # single-pixel precision floor (mol m-2)
-            noise_fraction:float=0.2, # relative column error (1)
-            bias:float=0.,       # relative systematic bias of the columns (1)
-            cloud_length_km:float=100., # correlation length of cloud gaps (km)
-            cloud_scale:float=1., # cloud probability = cloud_scale × cloud fraction (1)
-            max_sza:float=80.,   # no retrieval above this solar zenith angle (degree)
-            prior_pblh:float=1000., # a-priori boundary-layer depth of the retrieval (m)
-            m0:float=0.5,        # surface sensitivity relative to the free troposphere (1)
-            z_ref:float=2000.,   # height where the sensitivity reaches 1 (m)
-            corr_fraction:float=0., # share of the error variance correlated in space and over days (1)
-            corr_length_km:float=100., # e-folding distance of the correlated error (km)
-            corr_days:float=3.,  # e-folding time of the correlated error (d)
-            bias_sigma:float=0., # standard deviation of a random relative bias drawn once per call (a month of a dataset) (1)
+            params:ObsParams=ObsParams(), # operator settings (h, mol m-2, 1, km, degree, m, d)
+            **options, # `ObsParams` fields replacing those of `params`, e.g. noise_fraction=0. (as in ObsParams)
            ) -> xr.Dataset: # daily composite `no2_trop`, `no2_trop_sigma`, `weight`, `valid` (mol m-2, mol m-2, 1, bool)
     "Synthetic daily TROPOMI composite: `no2_trop`, `no2_trop_sigma` (from the noisy column, mol m-2), `weight` (1), `valid` (time, lat, lon)."
-    rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour=local_hour)
-    met = _overpass_meteo(meteo_ds, col.shape, local_hour)
-    obs = col.values * (ak_factor(met['pblh'], prior_pblh, m0, z_ref) if 'pblh' in met else 1.) * (1 + bias)
-    sigma, white = cell_precision(obs, grid.cell_area()[None], noise_floor, noise_fraction), rng.standard_normal(obs.shape)
-    u = correlated_uniform(obs.shape, _km_to_cells(cloud_length_km, grid), rng)
-    valid = (u >= np.clip(cloud_scale * met.get('cloud_fraction', 0.), 0, 1)) & (met.get('sza', 0.) < max_sza)
-    noisy = obs + sigma * (np.sqrt(1 - corr_fraction) * white + np.sqrt(corr_fraction) * _correlated_error(obs.shape, corr_fraction, corr_length_km, corr_days, grid, rng))
-    if bias_sigma > 0: noisy = noisy * (1 + bias_sigma * rng.standard_normal())
-    reported = cell_precision(np.maximum(noisy, 0.), grid.cell_area()[None], noise_floor, noise_fraction)
-    return _synthetic_composite(col, noisy, reported, valid, dict(seed=seed, noise_floor=noise_floor, noise_fraction=noise_fraction, bias=bias,
-                                                                  corr_fraction=corr_fraction, bias_sigma=bias_sigma))
+    p = ObsParams.from_table(vars(params), **options)
+    rng, col = np.random.default_rng(seed), at_overpass(ctm_ds['no2_column'], local_hour=p.local_hour)
+    met = _overpass_meteo(meteo_ds, col.shape, p.local_hour)
+    obs = col.values * (ak_factor(met['pblh'], p.prior_pblh, p.m0, p.z_ref) if 'pblh' in met else 1.) * (1 + p.bias)
+    sigma, white = cell_precision(obs, grid.cell_area()[None], p.noise_floor, p.noise_fraction), rng.standard_normal(obs.shape)
+    u = correlated_uniform(obs.shape, _km_to_cells(p.cloud_length_km, grid), rng)
+    valid = (u >= np.clip(p.cloud_scale * met.get('cloud_fraction', 0.), 0, 1)) & (met.get('sza', 0.) < p.max_sza)
+    cor = _correlated_error(obs.shape, p.corr_fraction, p.corr_length_km, p.corr_days, grid, rng)
+    noisy = obs + sigma * (np.sqrt(1 - p.corr_fraction) * white + np.sqrt(p.corr_fraction) * cor)
+    if p.bias_sigma > 0: noisy = noisy * (1 + p.bias_sigma * rng.standard_normal())
+    reported = cell_precision(np.maximum(noisy, 0.), grid.cell_area()[None], p.noise_floor, p.noise_fraction)
+    return _synthetic_composite(col, noisy, reported, valid, dict(seed=seed, noise_floor=p.noise_floor, noise_fraction=p.noise_fraction,
+                                                                  bias=p.bias, corr_fraction=p.corr_fraction, bias_sigma=p.bias_sigma))
 
 def _correlated_error(shape:tuple, fraction:float, length_km:float, days:float, grid:Grid, rng) -> np.ndarray:
     "Unit-variance error fields (..., days, lat, lon) correlated over `length_km` and `days` (AR(1)); 0 when `fraction` is 0."
