@@ -7,7 +7,7 @@ from __future__ import annotations
 import os, json, random, tempfile, subprocess, datetime, zipfile, sys, shutil
 import tomllib
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 import numpy as np
 
@@ -15,10 +15,10 @@ import numpy as np
 __all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_HOUR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR',
            'KM_PER_DEGREE', 'KM_PER_DEGREE_ROUNDED', 'R_EARTH_KM_ROUNDED', 'DATA_ENV', 'DDEQ_VERSION', 'DDEQ_SHA256',
            'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s', 'kg_s_to_mol_s',
-           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'check_units', 'repo_root', 'data_dir',
-           'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile', 'get_profile', 'seed_everything',
-           'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output', 'cli_argv', 'git_commit', 'save_figure',
-           'fetch_ddeq', 'ddeq_file', 'data_cli']
+           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'check_units', 'params_from_table',
+           'repo_root', 'data_dir', 'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile',
+           'get_profile', 'seed_everything', 'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output',
+           'cli_argv', 'git_commit', 'save_figure', 'fetch_ddeq', 'ddeq_file', 'data_cli']
 
 # %% ../nbs/00_core.ipynb #160e662d
 class NoxnbError(ValueError):
@@ -106,6 +106,17 @@ def check_units(var, # xarray DataArray or netCDF4 Variable with a `units` attri
         name = name or getattr(var, 'name', None)
         raise NoxnbError(f"{where + ': ' if where else ''}variable {name!r} has units {u!r}, expected {ok[0]!r}")
     return var
+
+# %% ../nbs/00_core.ipynb #18ef75cb
+def params_from_table(cls, # a dataclass of settings, e.g. ctm.CTMParams
+                      table:dict|None=None, # a profile table; keys that are not fields of `cls` are left out (any unit)
+                      what:str='settings', # what the fields are called in the message
+                      **overrides, # field values replacing the table's; each must be a field (any unit)
+                     ):
+    "An instance of `cls` from a profile table and `overrides`; an unknown override is a NoxnbError naming it."
+    names = {f.name for f in fields(cls)}
+    if set(overrides) - names: raise NoxnbError(f"{cls.__name__}: unknown {what} {sorted(set(overrides) - names)}; known: {sorted(names)}")
+    return replace(cls(), **{k: v for k, v in (table or {}).items() if k in names} | overrides)
 
 # %% ../nbs/00_core.ipynb #8b1c8f81
 DATA_ENV = "NOXNB_DATA"

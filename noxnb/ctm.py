@@ -5,12 +5,12 @@
 # %% ../nbs/04_ctm.ipynb #1d71d07c
 from __future__ import annotations
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 import torch
 import xarray as xr
-from .core import M_NO2, N_A, R_EARTH, SECONDS_PER_HOUR, NoxnbError, check_units, get_device
+from .core import M_NO2, N_A, R_EARTH, SECONDS_PER_HOUR, NoxnbError, check_units, get_device, params_from_table
 from .grid import Grid
 
 # %% auto #0
@@ -48,9 +48,7 @@ class CTMParams:
                    **overrides, # field values that replace the table's (each must be a field)
                   ) -> CTMParams:
         "Parameters from a `[ctm]` table, then `overrides`."
-        names = {f.name for f in fields(cls)}
-        if set(overrides) - names: raise NoxnbError(f"CTMParams: unknown parameters {sorted(set(overrides) - names)}")
-        return replace(cls(), **{k: v for k, v in (table or {}).items() if k in names} | overrides)
+        return params_from_table(cls, table, 'parameters', **overrides)
 
     @classmethod
     def from_profile(cls, cfg, # a `Profile` (None: defaults only)

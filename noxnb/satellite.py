@@ -5,12 +5,12 @@
 # %% ../nbs/05_satellite.ipynb #89fae44c
 from __future__ import annotations
 import argparse, sys
-from dataclasses import dataclass, fields, replace as _replace
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
 import xarray as xr
 from scipy.special import ndtr
-from .core import NoxnbError, KM_PER_DEGREE_ROUNDED, to_netcdf_atomic
+from .core import NoxnbError, KM_PER_DEGREE_ROUNDED, to_netcdf_atomic, params_from_table
 from .grid import Grid
 from .pixels import PIXEL_ALONG_KM, PIXEL_ACROSS_KM, MAX_BOX, pixel_overlaps, oversample, daily_composite
 from .tropomi import COL, PREC, QA_MIN, OutsideOrbitError, AllFilteredError, read_l2
@@ -153,9 +153,7 @@ class ObsParams:
                    **overrides, # field values replacing the table's (each must be a field)
                   ) -> ObsParams:
         "Operator settings from a `[satellite]` table, then `overrides`."
-        names = {f.name for f in fields(cls)}
-        if set(overrides) - names: raise NoxnbError(f"ObsParams: unknown settings {sorted(set(overrides) - names)}; known: {sorted(names)}")
-        return _replace(cls(), **{k: v for k, v in (table or {}).items() if k in names} | overrides)
+        return params_from_table(cls, table, 'settings', **overrides)
 
 # %% ../nbs/05_satellite.ipynb #84c13443
 from .grid import ar1_field
