@@ -14,13 +14,14 @@ __all__ = ['INCLUDE', 'COMMANDS', 'SUMMARY', 'EXAMPLE', 'pipeline_notebooks', 'f
 
 # %% ../nbs/90_cli.ipynb #f9ff467f
 def pipeline_notebooks(nbs:Path|None=None, # notebook folder (default nbs/ in the repository)
-                       only:list|None=None, # number prefixes to keep, e.g. ['00', '04']
+                       only:list|None=None, # number prefixes to keep: '05' keeps 05, 05a, 05b; '05a' only 05a
                       )->list:
     "The numbered notebooks to run, in order."
     nbs = Path(nbs or repo_root()/'nbs')
     found = sorted(p for p in nbs.glob('*.ipynb') if re.match(r'\d\d[a-z]?_', p.name))
     if only:
-        found = [p for p in found if any(p.name.split('_')[0] == o or p.name.startswith(f'{o}_') for o in only)]
+        pre = lambda p: p.name.split('_')[0]   # '05b': its number is '05'
+        found = [p for p in found if any(o in (pre(p), pre(p)[:2]) for o in only)]
         if not found: raise NoxnbError(f"--only {only}: no notebook in {nbs} has that number")
     return found
 

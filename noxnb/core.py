@@ -13,11 +13,11 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['M_NO2', 'N_A', 'R_GAS', 'R_EARTH', 'G0', 'M_AIR', 'SECONDS_PER_HOUR', 'SECONDS_PER_DAY', 'DAYS_PER_YEAR',
-           'KM_PER_DEGREE', 'KM_PER_DEGREE_ROUNDED', 'R_EARTH_KM_ROUNDED', 'DATA_ENV', 'DDEQ_VERSION', 'DDEQ_SHA256',
-           'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s', 'kg_s_to_mol_s',
-           'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'check_units', 'params_from_table',
-           'repo_root', 'data_dir', 'results_dir', 'figures_dir', 'paper_dir', 'external_path', 'Profile',
-           'get_profile', 'seed_everything', 'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output',
+           'KM_PER_DEGREE', 'KM_PER_DEGREE_ROUNDED', 'R_EARTH_KM_ROUNDED', 'SPEED_UNITS', 'DATA_ENV', 'DDEQ_VERSION',
+           'DDEQ_SHA256', 'NoxnbError', 'NoxnbFailure', 'mol_m2_to_molec_cm2', 'molec_cm2_to_mol_m2', 'mol_s_to_kg_s',
+           'kg_s_to_mol_s', 'kg_s_to_gg_day', 'kg_s_to_gg_yr', 'ugm3_to_ppb', 'ppb_to_ugm3', 'check_units',
+           'params_from_table', 'repo_root', 'data_dir', 'results_dir', 'figures_dir', 'paper_dir', 'external_path',
+           'Profile', 'get_profile', 'seed_everything', 'get_device', 'atomic_path', 'to_netcdf_atomic', 'check_output',
            'cli_argv', 'git_commit', 'save_figure', 'fetch_ddeq', 'ddeq_file', 'data_cli']
 
 # %% ../nbs/00_core.ipynb #160e662d
@@ -106,6 +106,9 @@ def check_units(var, # xarray DataArray or netCDF4 Variable with a `units` attri
         name = name or getattr(var, 'name', None)
         raise NoxnbError(f"{where + ': ' if where else ''}variable {name!r} has units {u!r}, expected {ok[0]!r}")
     return var
+
+# %% ../nbs/00_core.ipynb #5e1d7a21
+SPEED_UNITS = ('m s-1', 'm s**-1', 'm/s', 'm s^-1')  # accepted spellings of a speed (m s-1), the canonical one first
 
 # %% ../nbs/00_core.ipynb #18ef75cb
 def params_from_table(cls, # a dataclass of settings, e.g. ctm.CTMParams

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from .core import NoxnbError, check_units, ddeq_file, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY
+from .core import NoxnbError, check_units, SPEED_UNITS, ddeq_file, R_EARTH, SECONDS_PER_HOUR, SECONDS_PER_DAY
 from .grid import Grid
 
 # %% auto #0
@@ -214,8 +214,7 @@ def open_era5(path:str|Path, # ERA5 netCDF file, or a ZIP of them (as the new CD
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/03_meteo.ipynb #9ed5c822
-_SPEED = ('m s**-1', 'm s-1', 'm/s', 'm s^-1')
-ERA5_UNITS = {'u10': _SPEED, 'v10': _SPEED, 'u100': _SPEED, 'v100': _SPEED, 'u': _SPEED, 'v': _SPEED,
+ERA5_UNITS = {'u10': SPEED_UNITS, 'v10': SPEED_UNITS, 'u100': SPEED_UNITS, 'v100': SPEED_UNITS, 'u': SPEED_UNITS, 'v': SPEED_UNITS,
               'blh': ('m',), 't2m': ('K',), 't': ('K',), 'sp': ('Pa',), 'tcc': ('(0 - 1)', '0-1', '(0-1)', '1', ''),
               'level': ('hPa', 'millibars', 'mbar', 'millibar')}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import numpy as np
 import xarray as xr
-from .core import NoxnbError, atomic_path, check_units
+from .core import NoxnbError, atomic_path, check_units, SPEED_UNITS
 
 # %% auto #0
 __all__ = ['COL', 'PREC', 'QA_MIN', 'FILL', 'MOLEC_CM2_PER_MOL_M2', 'COLUMN_BOUNDS', 'L2_VARS', 'OutsideOrbitError',
@@ -35,7 +35,7 @@ L2_VARS = {  # output name: (operational path, ddeq subset name, required, units
     'surface_pressure': (_IN + 'surface_pressure', 'psurf', False, 'Pa'),
     'cloud_fraction': (_DR + 'cloud_fraction_crb_nitrogendioxide_window', 'clouds', False, None),
     'eastward_wind': (_IN + 'eastward_wind', None, False, 'm s-1'), 'northward_wind': (_IN + 'northward_wind', None, False, 'm s-1')}
-_UNITS_OK = {'mol m-2': ('mol m-2', 'mol m^-2', 'mol/m2', 'mol m**-2', 'mol/m^2'), 'Pa': ('Pa',), 'm s-1': ('m s-1', 'm/s', 'm s**-1')}
+_UNITS_OK = {'mol m-2': ('mol m-2', 'mol m^-2', 'mol/m2', 'mol m**-2', 'mol/m^2'), 'Pa': ('Pa',), 'm s-1': SPEED_UNITS}
 
 # %% ../nbs/05a_tropomi.ipynb #bb55b28f
 class OutsideOrbitError(NoxnbError): "The requested region is not covered by the orbit."
