@@ -15,9 +15,9 @@ from . import baselines, dataset, infer, inputs, metrics, satellite
 # %% auto #0
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s',
            'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'cached_blocks', 'score_rows', 'decline_table',
-           'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'box_fit',
-           'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table', 'findings',
-           'run_stamp']
+           'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'decline_over_worlds',
+           'box_fit', 'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table',
+           'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -255,6 +255,17 @@ def recovered_share(est, # estimated totals per block (any units)
     "Least-squares recovered share Σ(Ê−P)(E−P)/Σ(E−P)² of the prior's error."
     e, p, t = (np.asarray(a, float) for a in (est, prior, truth))
     return float(np.sum((e - p) * (t - p)) / np.sum((t - p) ** 2))
+
+# %% ../nbs/10_evaluate.ipynb #ba7a4c8e
+def decline_over_worlds(national:dict, # world → mean totals (any units): index = method (incl. 'truth'), columns = years
+                        **boot, # n_boot, level, seed of `bootstrap_ci`
+                       )->pd.DataFrame: # per method: change_pct, error_points (means over worlds), ci_low, ci_high, sd_points, n_worlds
+    "The decline (%) between the first and the last year and its error against the truth (points), averaged over worlds, with a bootstrap interval over worlds."
+    per = {w: decline_table(d) for w, d in national.items()}
+    change, err = (pd.DataFrame({w: t[k] for w, t in per.items()}) for k in ('change_pct', 'error_points'))  # method × world
+    rows = {m: dict(change_pct=change.loc[m].mean(), **dict(zip(('error_points', 'ci_low', 'ci_high'), bootstrap_ci(lambda i: e[i].mean(), len(e), **boot))),
+                    sd_points=e.std(ddof=1) if len(e) > 1 else np.nan, n_worlds=len(e)) for m, e in ((m, err.loc[m].dropna().to_numpy()) for m in err.index)}
+    return pd.DataFrame.from_dict(rows, orient='index')
 
 # %% ../nbs/10_evaluate.ipynb #c53e2f0b
 def box_fit(series, # daily totals (any units), consecutive days
