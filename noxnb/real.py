@@ -14,7 +14,8 @@ from . import baselines, inputs, inventory, meteo, pixels, tropomi
 
 # %% auto #0
 __all__ = ['MATIMBA', 'MATIMBA_REFERENCE', 'circle_fraction', 'integrate_emissions', 'sources_cli', 'cross_sectional_flux',
-           'matimba_fields', 'matimba_meteo', 'point_source_estimates', 'model_point_estimate', 'plume_line_densities']
+           'matimba_fields', 'matimba_meteo', 'point_source_estimates', 'model_point_estimate', 'plume_line_densities',
+           'scaled_enhancement']
 
 # %% ../nbs/11_real_data.ipynb #ea7a8892
 def _gc_distance(lat1, lon1, lat2, lon2):
@@ -201,3 +202,12 @@ def plume_line_densities(col:xr.DataArray, # NO2 column (lat, lon) (mol m-2)
         s = 1. if d >= 0 else -1.
         out.append(cross_sectional_flux(col, at["lat"], at["lon"], s * u, s * v, [abs(d)], background, np.inf)[0])
     return np.array(out) / (sp * M_NO2)
+
+# %% ../nbs/11_real_data.ipynb #62ddbec1
+def scaled_enhancement(col:xr.DataArray, # NO2 column (mol m-2), any dims
+                       factor:float, # multiplies the enhancement above the background (1)
+                       pct:float=10., # percentile of the finite columns taken as background (%)
+                      ) -> xr.DataArray: # background + factor × (column − background) (mol m-2)
+    "The column with its enhancement over the `pct`-th percentile scaled by `factor`, the background unchanged."
+    bg = float(np.nanpercentile(col.values, pct))
+    return (bg + factor * (col - bg)).assign_attrs(col.attrs)
