@@ -8,23 +8,10 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from .grid import Grid
+from .meteo import solar_zenith_angle
 
 # %% auto #0
-__all__ = ['solar_zenith_angle', 'demo_inputs']
-
-# %% ../nbs/04b_demo.ipynb #cae2b5e9
-def solar_zenith_angle(times, # UTC times
-                       lat, # latitudes, broadcastable (degree)
-                       lon, # longitudes, broadcastable (degree)
-                      ) -> np.ndarray: # solar zenith angle (degree), (time, lat, lon)
-    "Solar zenith angle (degree), (time, lat, lon), from the declination and hour angle (±0.5° accuracy)."
-    t = pd.DatetimeIndex(times)
-    doy, hour = t.day_of_year.values[:, None, None], (t.hour + t.minute / 60).values[:, None, None]
-    decl = np.deg2rad(-23.44) * np.cos(2 * np.pi * (doy + 10) / 365)
-    hour_angle = np.deg2rad(15 * (hour - 12) + np.asarray(lon)[None, None, :])
-    phi = np.deg2rad(np.asarray(lat))[None, :, None]
-    cos_z = np.sin(phi) * np.sin(decl) + np.cos(phi) * np.cos(decl) * np.cos(hour_angle)
-    return np.rad2deg(np.arccos(np.clip(cos_z, -1, 1)))
+__all__ = ['demo_inputs']
 
 # %% ../nbs/04b_demo.ipynb #d47586ff
 def demo_inputs(grid:Grid, # regular lat-lon grid (degree)
@@ -40,7 +27,7 @@ def demo_inputs(grid:Grid, # regular lat-lon grid (degree)
     lat, lon = np.meshgrid(grid.lat, grid.lon, indexing='ij')
     cities = zip(rng.uniform(grid.lat[2], grid.lat[-3], n_cities), rng.uniform(grid.lon[2], grid.lon[-3], n_cities), rng.uniform(2e-8, 6e-8, n_cities))
     base = 2e-10 + sum(a * np.exp(-((lat - y)**2 + (lon - x)**2) / (2 * 0.3**2)) for y, x, a in cities)
-    sza = solar_zenith_angle(times, grid.lat, grid.lon)
+    sza = solar_zenith_angle(times, grid.lat, grid.lon).values.astype('float64')
     day = np.clip(np.cos(np.deg2rad(sza)), 0, None)
     emis = base[None] * (0.7 + 0.6 * day)
     coords = dict(time=times, **grid.coords)

@@ -89,7 +89,7 @@ def meteo_on_columns(meteo:xr.Dataset, # meteorology (time, lat, lon) or (lat, l
                          f"lat {lat.min():g}..{lat.max():g}, lon {lon.min():g}..{lon.max():g}")
     if 'time' in meteo.dims and 'time' in columns.dims:
         days, mdays = pd.DatetimeIndex(columns.time.values).normalize(), pd.DatetimeIndex(meteo.time.values).normalize()
-        miss = [str(d.date()) for d in days.dropna().unique() if d not in set(mdays)]
+        u = days.dropna().unique(); miss = [str(d.date()) for d in u[~u.isin(mdays)]]  # (a set of mdays per day cost 1.4 ms a day)
         if miss: raise NoxnbError(f"{where}: no meteorology on the day(s) {miss} of the columns (it has {mdays.min().date()}..{mdays.max().date()})")
     return inputs._on_grid(meteo, lat, lon)
 

@@ -11,6 +11,7 @@ import torch
 from .core import NoxnbError, DAYS_PER_YEAR
 from .grid import Grid, regrid_conservative
 from .satellite import at_overpass
+from .meteo import solar_zenith_angle
 
 # %% auto #0
 __all__ = ['INPUT_CHANNELS', 'DERIVED_CHANNELS', 'STORED_CHANNELS', 'TARGET', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS',
@@ -36,10 +37,13 @@ def daily_mean(field:xr.DataArray, # hourly (time, lat, lon) or static (lat, lon
     "Mean of a field over each UTC calendar day; a field without time is repeated on every day."
     days = pd.DatetimeIndex(days).normalize()
     if 'time' not in field.dims: return field.expand_dims(time=days).transpose('time', 'lat', 'lon')
-    m = field.resample(time='1D').mean()
-    missing = days.difference(pd.DatetimeIndex(m.time.values))
-    if len(missing): raise NoxnbError(f"field '{field.name}' has no data on {[str(d.date()) for d in missing[:3]]}")
-    return m.sel(time=days).transpose('time', 'lat', 'lon').assign_attrs(field.attrs)
+    f = field.transpose('time', 'lat', 'lon'); day, want = f.time.values.astype('datetime64[D]'), days.values.astype('datetime64[D]')
+    missing = np.setdiff1d(want, day)
+    if len(missing): raise NoxnbError(f"field '{field.name}' has no data on {[str(d) for d in missing[:3]]}")
+    v = f.values; mean = np.nanmean if np.isnan(v).any() else np.mean  # numpy, not resample: 4x faster, the same values
+    m = np.stack([mean(v[day == d], 0) for d in want])
+    return xr.DataArray(m, dims=f.dims, coords={k: c for k, c in f.coords.items() if 'time' not in c.dims} | {'time': days},
+                        attrs=field.attrs, name=field.name)
 
 # %% ../nbs/06a_inputs.ipynb #c476a4ff
 def doy_features(days:np.ndarray, # days (datetime64)
@@ -51,12 +55,13 @@ def doy_features(days:np.ndarray, # days (datetime64)
 # %% ../nbs/06a_inputs.ipynb #e78cea37
 def overpass_sza(days:np.ndarray, # days (datetime64)
                  lat:np.ndarray, # latitudes of cell centres (degree north)
+                 lon:np.ndarray, # longitudes of cell centres (degree east)
                  local_hour:float=13.5, # overpass local solar time (h)
-                )->np.ndarray: # solar zenith angle at the overpass (day, lat, 1) (degree)
-    "Solar zenith angle at the overpass: at a fixed local solar time the hour angle, hence the angle, does not depend on longitude."
-    from noxnb.demo import solar_zenith_angle
-    t = pd.DatetimeIndex(days).normalize() + pd.Timedelta(hours=local_hour)
-    return solar_zenith_angle(t, np.asarray(lat, float), np.zeros(1))
+                )->np.ndarray: # solar zenith angle at the overpass (day, lat, lon) (degree)
+    "Solar zenith angle at the overpass as the training meteorology has it: `meteo.solar_zenith_angle` every hour, linear in time to each longitude's overpass."
+    d = pd.DatetimeIndex(days).normalize()
+    hours = np.unique((d.values[:, None] + np.arange(-12, 37).astype('timedelta64[h]')[None]).ravel())  # every overpass on Earth
+    return at_overpass(solar_zenith_angle(hours, lat, lon), d, local_hour, strict=True).values
 
 # %% ../nbs/06a_inputs.ipynb #ef37958a
 def _on_grid(ds:xr.Dataset, lat:np.ndarray, lon:np.ndarray, conservative:bool=False)->xr.Dataset:
@@ -78,18 +83,17 @@ def input_fields(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol 
     missing = [k for k in names if k not in meteo] + [k for k in ('no2_trop', 'valid') if k not in columns]
     if missing: raise NoxnbError(f"inputs lack the variables {missing}")
     days, lat, lon = pd.DatetimeIndex(columns.time.values).normalize(), columns.lat.values, columns.lon.values
-    no2 = columns.no2_trop.transpose('time', 'lat', 'lon')
+    dims = ('time', 'lat', 'lon'); no2 = columns.no2_trop.transpose(*dims).values  # numpy from here: xarray's overhead was half the cost
     met = at_overpass(_on_grid(meteo[names], lat, lon), days, local_hour, strict=True)
-    if 'sza' not in met: met['sza'] = (('time', 'lat', 'lon'), np.broadcast_to(overpass_sza(days, lat, local_hour), no2.shape))
-    pri = daily_mean(_on_grid(prior[['emissions']], lat, lon, True).emissions, days) if prior is not None else 0 * no2
-    pcol = np.nan * no2 if prior is None or prior_column is None else _on_grid(prior_column.to_dataset(name='c'), lat, lon).c.transpose('time', 'lat', 'lon')
-    valid = columns.valid.astype(bool).transpose('time', 'lat', 'lon') & np.isfinite(no2)
+    maps = {k: met[k].values for k in names} | ({} if 'sza' in met else dict(sza=overpass_sza(days, lat, lon, local_hour)))
+    pri = daily_mean(_on_grid(prior[['emissions']], lat, lon, True).emissions, days).values if prior is not None else 0 * no2
+    pcol = np.nan * no2 if prior is None or prior_column is None else _on_grid(prior_column.to_dataset(name='c'), lat, lon).c.transpose(*dims).values
+    valid = columns.valid.transpose(*dims).values.astype(bool) & np.isfinite(no2)
+    maps |= dict(no2_trop=np.where(valid, no2, np.nan), valid=valid, prior=pri, prior_no2=pcol)
     s, c = doy_features(days)
-    out = xr.Dataset({k: (('time', 'lat', 'lon'), np.asarray(v, 'float32')) for k, v in
-                      dict(no2_trop=no2.where(valid), valid=valid, prior=pri, prior_no2=pcol, **{k: met[k] for k in METEO_CHANNELS}).items()}
-                     | dict(doy_sin=('time', s), doy_cos=('time', c)), coords=dict(time=days, lat=lat, lon=lon))
-    for k in out.data_vars: out[k].attrs = dict(units=UNITS[k])
-    return out[list(STORED_CHANNELS)]
+    v = {k: (dims, np.asarray(a, 'float32'), dict(units=UNITS[k])) for k, a in maps.items()} | {
+        k: ('time', a, dict(units=UNITS[k])) for k, a in dict(doy_sin=s, doy_cos=c).items()}
+    return xr.Dataset({k: v[k] for k in STORED_CHANNELS}, coords=dict(time=days, lat=lat, lon=lon))
 
 # %% ../nbs/06a_inputs.ipynb #87ff6bed
 LOG_FLOORS = dict(no2_trop=0.1, prior=1e-3)  # floor of each log channel as a fraction of its ref (1)

@@ -40,7 +40,7 @@ def toy_dataset(out_dir:str|Path, # folder to write samples.nc and norm.json int
     f = {'no2_trop': np.where(valid, col, np.nan), 'valid': valid.astype('int8'), 'u': 2 + r.standard_normal(e.shape),
          'v': r.standard_normal(e.shape), 'pblh': 1000 + 100 * r.standard_normal(e.shape), 't2m': 280 + 5 * r.standard_normal(e.shape),
          'prior': prior, 'prior_no2': 1e-4 + 2e4 * _smooth(prior, 1), 'emissions': e, 'cloud_fraction': r.random(e.shape) * 0.5,
-         'sza': np.broadcast_to(inputs.overpass_sza(times, g.lat), e.shape).astype('float64')}
+         'sza': inputs.overpass_sza(times, g.lat, g.lon).astype('float64')}
     return _write_toy(Path(out_dir), f, times, split, shape)
 
 # %% ../nbs/06b_testing.ipynb #5905792e

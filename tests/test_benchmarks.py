@@ -5,7 +5,8 @@ from conftest import ROOT, run_python
 
 @pytest.mark.parametrize("script,args", [("train.py", ["--tiny", "--steps", "1", "--device", "cpu"]),
                                          ("gridding.py", ["--scanlines", "40", "--sample", "50", "--repeat", "1"]),
-                                         ("ctm.py", ["--days", "1", "--no-compile", "--adjoint-days", "1", "--device", "cpu"])])
+                                         ("ctm.py", ["--days", "1", "--no-compile", "--adjoint-days", "1", "--device", "cpu"]),
+                                         ("infer.py", ["--tiny", "--days", "1", "2", "--repeat", "1"])])
 def test_benchmark_smoke(script, args):
     r = run_python(ROOT / "benchmarks" / script, *args, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
