@@ -97,6 +97,7 @@ class EmissionUNet(nn.Module):
     def __init__(self, in_channels:int, # input channels C
                  width:int=16, # channels of the first level
                  depth:int=4, # number of 2× downsamplings
+                 *, # options (keyword-only)
                  separable:bool=False, # depthwise-separable convolutions
                  attention:bool=False, # CBAM on the encoder outputs
                  head:str='softplus', # output head, see `emission_head`
@@ -172,7 +173,7 @@ class CVAE(nn.Module):
                  head:str='softplus'): # output head of the decoder
         super().__init__()
         self.depth, self.latent = depth, latent
-        self.decoder = EmissionUNet(in_channels, width, depth, True, True, head, latent=latent)
+        self.decoder = EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head, latent=latent)
         self.logvar_head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(width, 1, 1))
         enc = [double_conv(in_channels + 1, width, separable=True)]
         for k in range(depth): enc += [nn.MaxPool2d(2), double_conv(width * 2**k, width * 2**(k + 1), separable=True)]
@@ -229,7 +230,7 @@ def build_model(name:str, # 'smaat-unet', 'unet' or 'cvae'
                 head:str='softplus', # output head ('softplus', 'prior-ratio' or 'prior-ratio-add')
                 latent:int=4): # CVAE latent channels
     "A model from its name: SmaAT-UNet, a plain UNet of the same depth, or the conditional VAE."
-    if name == 'smaat-unet': return EmissionUNet(in_channels, width, depth, True, True, head)
-    if name == 'unet': return EmissionUNet(in_channels, width, depth, False, False, head)
+    if name == 'smaat-unet': return EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head)
+    if name == 'unet': return EmissionUNet(in_channels, width, depth, head=head)
     if name == 'cvae': return CVAE(in_channels, width, depth, latent, head)
     raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODEL_NAMES)}")

@@ -5,6 +5,7 @@
 # %% ../nbs/08_train.ipynb #916c008a
 from __future__ import annotations
 import argparse, concurrent.futures, json, math, multiprocessing, os, random, shutil, sys, time
+from types import SimpleNamespace
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -335,14 +336,15 @@ def _start(model_name, data_dir, out:Path, cfg, rank):
     return meta
 
 # %% ../nbs/08_train.ipynb #d47664bd
-def _epoch_end(out, model, opt, sched, state, val, train_m, epoch, t0, rank, cfg):
+def _epoch_end(run, state, val, train_m, epoch):
     "Update the training state with an epoch's scores (best = highest val_skill); rank 0 writes metrics and checkpoints."
+    out, model, opt, sched = run.out, run.net, run.opt, run.sched
     sched.step(val['val_skill'])
     better = val['val_skill'] > state['best']
     state.update(epoch=epoch + 1, best=max(state['best'], val['val_skill']),
                  best_epoch=epoch if better else state['best_epoch'], bad_epochs=0 if better else state['bad_epochs'] + 1)
-    state['history'].append(dict(epoch=epoch, **train_m, **val, lr=opt.param_groups[0]['lr'], seconds=time.time() - t0))
-    if rank == 0:
+    state['history'].append(dict(epoch=epoch, **train_m, **val, lr=opt.param_groups[0]['lr'], seconds=time.time() - run.t0))
+    if run.rank == 0:
         _write_metrics(out, state['history'])
         if better: save_checkpoint(out / 'best.pt', model, opt, sched, state)
         save_checkpoint(out / 'last.pt', model, opt, sched, state)
@@ -367,22 +369,24 @@ def fit(model_name:str, # 'smaat-unet', 'unet' or 'cvae'
     if cfg['resume'] and (out / 'last.pt').exists(): state = load_checkpoint(out / 'last.pt', model, opt, sched)
     net = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
     loaders = make_loader(data_dir, 'train', cfg, rank, world), make_loader(data_dir, 'val', cfg, train=False)
-    t0 = time.time()
+    run = SimpleNamespace(net=net, loaders=loaders, opt=opt, sched=sched, meta=meta, cfg=cfg, device=device, rank=rank, world=world,
+                          out=out, t0=time.time(), progress=progress and rank == 0, callback=callback)  # what every epoch shares
     for epoch in range(state['epoch'], cfg['epochs']):
         if state['bad_epochs'] >= cfg['patience']: break
-        state = _run_epoch(net, loaders, opt, sched, state, meta, cfg, epoch, device, rank, world, out, t0, progress and rank == 0, callback)
-    return _finish(out, model, meta, state, world, time.time() - t0)
+        state = _run_epoch(run, state, epoch)
+    return _finish(out, model, meta, state, world, time.time() - run.t0)
 
 # %% ../nbs/08_train.ipynb #45df3c1c
-def _run_epoch(net, loaders, opt, sched, state, meta, cfg, epoch, device, rank, world, out, t0, progress, callback):
-    "Seed, train, validate (rank 0) and checkpoint one epoch."
-    seed_everything(_epoch_seed(cfg['seed'], epoch, rank))
-    loaders[0].sampler.set_epoch(epoch); loaders[0].dataset.set_epoch(epoch)
-    train_m = train_epoch(net, loaders[0], opt, cfg, epoch, device, progress, callback)
-    val = validate(net, loaders[1], cfg, device, meta['norm']['target_scale']) if rank == 0 else None
-    val = _broadcast(val, world)
-    state = _epoch_end(out, net, opt, sched, state, val, train_m, epoch, t0, rank, cfg)
-    if progress: tqdm.write(f"epoch {epoch}: train loss {train_m['train_loss']:.4g}, val RMSE {val['val_rmse']:.3g} mol m-2 s-1, val skill {val['val_skill']:.4f}")
+def _run_epoch(run, state, epoch):
+    "Seed, train, validate (rank 0) and checkpoint one epoch of the run `run` (see `fit`)."
+    cfg, (train_ld, val_ld) = run.cfg, run.loaders
+    seed_everything(_epoch_seed(cfg['seed'], epoch, run.rank))
+    train_ld.sampler.set_epoch(epoch); train_ld.dataset.set_epoch(epoch)
+    train_m = train_epoch(run.net, train_ld, run.opt, cfg, epoch, run.device, run.progress, run.callback)
+    val = validate(run.net, val_ld, cfg, run.device, run.meta['norm']['target_scale']) if run.rank == 0 else None
+    val = _broadcast(val, run.world)
+    state = _epoch_end(run, state, val, train_m, epoch)
+    if run.progress: tqdm.write(f"epoch {epoch}: train loss {train_m['train_loss']:.4g}, val RMSE {val['val_rmse']:.3g} mol m-2 s-1, val skill {val['val_skill']:.4f}")
     return state
 
 def _finish(out, model, meta, state, world, seconds):
