@@ -338,16 +338,14 @@ def _start(model_name, data_dir, out:Path, cfg, rank):
 # %% ../nbs/08_train.ipynb #d47664bd
 def _epoch_end(run, state, val, train_m, epoch):
     "Update the training state with an epoch's scores (best = highest val_skill); rank 0 writes metrics and checkpoints."
-    out, model, opt, sched = run.out, run.net, run.opt, run.sched
-    sched.step(val['val_skill'])
+    run.sched.step(val['val_skill'])
     better = val['val_skill'] > state['best']
     state.update(epoch=epoch + 1, best=max(state['best'], val['val_skill']),
                  best_epoch=epoch if better else state['best_epoch'], bad_epochs=0 if better else state['bad_epochs'] + 1)
-    state['history'].append(dict(epoch=epoch, **train_m, **val, lr=opt.param_groups[0]['lr'], seconds=time.time() - run.t0))
+    state['history'].append(dict(epoch=epoch, **train_m, **val, lr=run.opt.param_groups[0]['lr'], seconds=time.time() - run.t0))
     if run.rank == 0:
-        _write_metrics(out, state['history'])
-        if better: save_checkpoint(out / 'best.pt', model, opt, sched, state)
-        save_checkpoint(out / 'last.pt', model, opt, sched, state)
+        _write_metrics(run.out, state['history'])
+        for name in ['best.pt'] * better + ['last.pt']: save_checkpoint(run.out / name, run.net, run.opt, run.sched, state)
     return state
 
 # %% ../nbs/08_train.ipynb #56d7ba8e
