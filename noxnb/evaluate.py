@@ -16,8 +16,8 @@ from . import baselines, dataset, infer, inputs, metrics, satellite
 __all__ = ['NETWORKS', 'BASELINES', 'TAU_KEYS', 'VARIANTS', 'SCALES', 'series_scores', 'coarsen', 'totals_kg_s',
            'baseline_settings', 'perturb_meteo', 'infer_all', 'cached', 'cached_blocks', 'score_rows', 'decline_table',
            'domain_total_kg_s', 'block_errors', 'bootstrap_ci', 'mse_skill', 'recovered_share', 'decline_over_worlds',
-           'box_fit', 'markdown_table', 'skill_rows', 'draw_strata', 'source_changes', 'followed_rows', 'target_table',
-           'findings', 'run_stamp']
+           'level_by_group', 'box_fit', 'markdown_table', 'skill_rows', 'draw_strata', 'source_changes',
+           'followed_rows', 'target_table', 'findings', 'run_stamp']
 
 # %% ../nbs/10_evaluate.ipynb #e2e71bf9
 def series_scores(estimate, # estimated totals or maps (any units), any shape
@@ -266,6 +266,14 @@ def decline_over_worlds(national:dict, # world → mean totals (any units): inde
     rows = {m: dict(change_pct=change.loc[m].mean(), **dict(zip(('error_points', 'ci_low', 'ci_high'), bootstrap_ci(lambda i: e[i].mean(), len(e), **boot))),
                     sd_points=e.std(ddof=1) if len(e) > 1 else np.nan, n_worlds=len(e)) for m, e in ((m, err.loc[m].dropna().to_numpy()) for m in err.index)}
     return pd.DataFrame.from_dict(rows, orient='index')
+
+# %% ../nbs/10_evaluate.ipynb #043379b0
+def level_by_group(totals:pd.DataFrame, # one row per block: column 'truth' and one per method (any units, the same for all)
+                   by:list, # index levels to group the blocks by, e.g. ['year', 'month']
+                  )->pd.DataFrame: # per group (rows) and method (columns): geometric-mean ratio estimate / truth (1)
+    "The level of each method against the truth in each group of blocks: the geometric mean of estimate/truth over its blocks."
+    ratio = totals.drop(columns='truth').div(totals['truth'], axis=0)
+    return np.exp(np.log(ratio).groupby(level=by).mean())
 
 # %% ../nbs/10_evaluate.ipynb #c53e2f0b
 def box_fit(series, # daily totals (any units), consecutive days
