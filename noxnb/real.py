@@ -15,7 +15,7 @@ from . import baselines, inputs, inventory, meteo, pixels, tropomi
 # %% auto #0
 __all__ = ['MATIMBA', 'MATIMBA_REFERENCE', 'circle_fraction', 'integrate_emissions', 'sources_cli', 'cross_sectional_flux',
            'matimba_fields', 'matimba_meteo', 'point_source_estimates', 'model_point_estimate', 'plume_line_densities',
-           'scaled_enhancement']
+           'scaled_enhancement', 'point_source_field']
 
 # %% ../nbs/11_real_data.ipynb #ea7a8892
 def _gc_distance(lat1, lon1, lat2, lon2):
@@ -211,3 +211,16 @@ def scaled_enhancement(col:xr.DataArray, # NO2 column (mol m-2), any dims
     "The column with its enhancement over the `pct`-th percentile scaled by `factor`, the background unchanged."
     bg = float(np.nanpercentile(col.values, pct))
     return (bg + factor * (col - bg)).assign_attrs(col.attrs)
+
+# %% ../nbs/11_real_data.ipynb #e1e53044
+def point_source_field(like:xr.DataArray, # emissions whose grid and times are used (mol m-2 s-1), (time, lat, lon)
+                       at:tuple, # (lat, lon) of the plant (degree); it fills the nearest cell
+                       kg_s:float, # the plant's emission (kg s-1, NOx as NO2)
+                       background:float, # uniform emission of every cell, as a fraction of the mean of `like` (1)
+                      )->xr.Dataset: # `emissions` (mol m-2 s-1), (time, lat, lon)
+    "An isolated point source on a uniform weak background, on the grid and times of `like`."
+    like = like.transpose('time', 'lat', 'lon'); area = Grid.from_coords(like.lat.values, like.lon.values).cell_area()
+    i, j = int(np.abs(like.lat.values - at[0]).argmin()), int(np.abs(like.lon.values - at[1]).argmin())
+    e = xr.zeros_like(like, dtype='float64') + background * float(like.mean())
+    e[:, i, j] = e[:, i, j] + kg_s / M_NO2 / area[i, j]
+    return xr.Dataset({'emissions': e.assign_attrs(units='mol m-2 s-1')})
