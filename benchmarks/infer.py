@@ -10,12 +10,13 @@ the cost); the inputs are that dataset's fields on the quick domain's 40 x 40 ce
 over each day. The evaluation (10_evaluate) calls `predict` once per world-month, 4 days in the quick profile.
 Usage: python benchmarks/infer.py [--days 1 4 16 31] [--repeat N] [--threads N] [--tiny]
 """
-import argparse, json, statistics, tempfile, time
+import argparse, json, tempfile
 import numpy as np, pandas as pd, xarray as xr, torch
 from noxnb.core import get_profile
 from noxnb.testing import toy_dataset
 from noxnb.train import fit, train_config
 from noxnb import infer
+from train import _timed  # benchmarks/train.py: median seconds of repeated calls after a warm-up
 
 def world_inputs(ds, n):
     "(columns, hourly meteorology, static prior) of the first `n` toy samples as consecutive days."
@@ -29,16 +30,11 @@ def world_inputs(ds, n):
     prior = xr.Dataset(dict(emissions=(('lat', 'lon'), s.prior.values.mean(0), {'units': 'mol m-2 s-1'})), coords=c)
     return cols, met, prior
 
-def median_time(f, repeat):
-    f(); ts = []
-    for _ in range(repeat): t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
-
 if __name__ == '__main__':
     p = argparse.ArgumentParser(); p.add_argument('--days', type=int, nargs='+', default=[1, 4, 16, 31])
     p.add_argument('--repeat', type=int, default=20); p.add_argument('--threads', type=int, default=1)
     p.add_argument('--tiny', action='store_true', help='smoke test: a tiny model and map (seconds)')
-    a = p.parse_args(); torch.set_num_threads(a.threads)
+    a = p.parse_args(); torch.set_num_threads(a.threads); cpu = torch.device('cpu')
     shape, arch = ((16, 16), dict(width=4, depth=2)) if a.tiny else ((40, 40), {})
     with tempfile.TemporaryDirectory() as tmp:
         data = toy_dataset(f'{tmp}/data', n=max(max(a.days), 12), shape=shape)
@@ -48,9 +44,9 @@ if __name__ == '__main__':
         out = {}
         for n in a.days:
             cols, met, prior = world_inputs(ds, n)
-            out[n] = round(median_time(lambda: infer.predict(f'{tmp}/run', cols, met, prior, device='cpu'), a.repeat) / n, 6)
+            out[n] = round(_timed(lambda: infer.predict(f'{tmp}/run', cols, met, prior, device='cpu'), cpu, a.repeat) / n, 6)
         model, meta = infer.load_run(f'{tmp}/run')
         b = infer._model_inputs(cols, met, prior, meta, meta.get('local_hour', 13.5))
-        fwd = median_time(lambda: infer._predict_tensor(model, b, meta['norm'], 16, torch.device('cpu')), a.repeat) / n
+        fwd = _timed(lambda: infer._predict_tensor(model, b, meta['norm'], 16, cpu), cpu, a.repeat) / n
     print(json.dumps(dict(s_per_day=out, forward_s_per_day=round(fwd, 6), grid=list(shape), model='unet',
                           width=cfg['width'], depth=cfg['depth'], threads=torch.get_num_threads())))
