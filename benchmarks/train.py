@@ -32,7 +32,7 @@ def _timed(fn, dev, steps, warmup=2):
 
 def train_speed(c, dev, steps, nch):
     "Training samples per second of the SmaAT-UNet at the configuration `c`."
-    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).train()
+    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head'], input_skip=c.get('input_skip', False)).to(dev).train()
     opt = torch.optim.AdamW(m.parameters(), c['lr'])
     x = torch.randn(c['batch_size'], nch, c['patch'], c['patch'], device=dev); y = torch.rand_like(x[:, :1])
     prior = torch.rand_like(y)  # a prior-ratio head scales a prior: without one it refuses to run
@@ -45,7 +45,7 @@ def train_speed(c, dev, steps, nch):
 @torch.no_grad()
 def infer_time(c, dev, steps, nch, shape=None):
     "Seconds for one full-China day (or a map of `shape`) with the SmaAT-UNet at configuration `c`."
-    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head']).to(dev).eval()
+    m = build_model('smaat-unet', nch, c['width'], c['depth'], c['head'], input_skip=c.get('input_skip', False)).to(dev).eval()
     x = torch.randn(1, nch, *(shape or get_grid('china').shape), device=dev)
     prior = torch.rand_like(x[:, :1])
     return _timed(lambda: m(x, prior), dev, steps)

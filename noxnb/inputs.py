@@ -15,19 +15,19 @@ from .meteo import solar_zenith_angle
 
 # %% auto #0
 __all__ = ['INPUT_CHANNELS', 'DERIVED_CHANNELS', 'STORED_CHANNELS', 'TARGET', 'METEO_CHANNELS', 'UNITS', 'LOG_FLOORS',
-           'PREVIOUS_CHANNELS', 'daily_mean', 'doy_features', 'overpass_sza', 'input_fields', 'transform_channel',
-           'innovation', 'normalise', 'normalised_value', 'denormalise', 'norm_stats', 'make_inputs',
-           'previous_channels', 'previous_index', 'stack_previous']
+           'PREVIOUS_CHANNELS', 'daily_mean', 'doy_features', 'overpass_sza', 'input_fields', 'column_ratio',
+           'transform_channel', 'innovation', 'normalise', 'normalised_value', 'denormalise', 'norm_stats',
+           'make_inputs', 'previous_channels', 'previous_index', 'stack_previous']
 
 # %% ../nbs/06a_inputs.ipynb #41a396c1
 INPUT_CHANNELS = ('no2_trop', 'valid', 'u', 'v', 'pblh', 't2m', 'sza', 'cloud_fraction', 'prior', 'prior_no2', 'innovation',
-                  'doy_sin', 'doy_cos')
-DERIVED_CHANNELS = ('innovation',)  # computed by `normalise` from the stored channels: ln(no2_trop / prior_no2)
+                  'column_ratio', 'doy_sin', 'doy_cos')
+DERIVED_CHANNELS = ('innovation', 'column_ratio')  # computed by `normalise` from the stored channels: ln(no2_trop / prior_no2), per cell and over the map
 STORED_CHANNELS = tuple(k for k in INPUT_CHANNELS if k not in DERIVED_CHANNELS)
 TARGET = 'emissions'
 METEO_CHANNELS = ('u', 'v', 'pblh', 't2m', 'sza', 'cloud_fraction')
 UNITS = dict(no2_trop='mol m-2', valid='1', u='m s-1', v='m s-1', pblh='m', t2m='K', sza='degree', cloud_fraction='1',
-             prior='mol m-2 s-1', prior_no2='mol m-2', innovation='1',
+             prior='mol m-2 s-1', prior_no2='mol m-2', innovation='1', column_ratio='1',
              doy_sin='1', doy_cos='1', emissions='mol m-2 s-1')
 
 # %% ../nbs/06a_inputs.ipynb #6115c73e
@@ -95,6 +95,17 @@ def input_fields(columns:xr.Dataset, # daily composite `no2_trop`, `valid` (mol 
         k: ('time', a, dict(units=UNITS[k])) for k, a in dict(doy_sin=s, doy_cos=c).items()}
     return xr.Dataset({k: v[k] for k in STORED_CHANNELS}, coords=dict(time=days, lat=lat, lon=lon))
 
+# %% ../nbs/06a_inputs.ipynb #f98e7813
+def column_ratio(no2:np.ndarray, # observed columns, NaN where missing (mol m-2), (..., lat, lon)
+                 prior_no2:np.ndarray, # the prior's simulated columns, NaN where missing (mol m-2), (..., lat, lon)
+                 area:np.ndarray, # cell areas or any weights proportional to them (m2), (lat, lon)
+                )->np.ndarray: # ln(Σ A·Ω_obs / Σ A·Ω_prior) over the cells with both columns; NaN where either sum is not positive (1), (...)
+    "The scene's column ratio: the log of the observed column mass over the prior's, on the cells where both are known."
+    ok = np.isfinite(no2) & np.isfinite(prior_no2)
+    num, den = ((np.where(ok, a, 0.) * area).sum((-2, -1)) for a in (no2, prior_no2))
+    with np.errstate(divide='ignore', invalid='ignore'): r = np.log(num / den)
+    return np.where((num > 0) & (den > 0), r, np.nan)
+
 # %% ../nbs/06a_inputs.ipynb #87ff6bed
 LOG_FLOORS = dict(no2_trop=0.1, prior=1e-3)  # floor of each log channel as a fraction of its ref (1)
 
@@ -124,11 +135,13 @@ def innovation(no2:np.ndarray, # observed column, NaN where missing (mol m-2)
 def normalise(fields:xr.Dataset, # STORED_CHANNELS, dims (sample or time, lat, lon) (physical units, `UNITS`)
               norm:dict, # statistics from `norm_stats` (norm.json)
              )->np.ndarray: # (transformed x − mean)/std, float32, missing values 0 (normalised units), (N, C, H, W)
-    "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels, derive the innovation and standardise."
+    "Stack the input channels in the order of INPUT_CHANNELS, log-transform the log channels, derive the innovation and the column ratio, and standardise."
     lead = [d for d in fields.no2_trop.dims if d not in ('lat', 'lon')]
     f = fields.transpose(*lead, 'lat', 'lon')
     raw = {k: _maps(f[k], f.no2_trop.shape) for k in STORED_CHANNELS}
     t = {k: transform_channel(raw[k], k, norm) for k in STORED_CHANNELS} | dict(innovation=innovation(raw['no2_trop'], raw['prior_no2'], norm))
+    area = np.cos(np.deg2rad(f.lat.values))[:, None] * np.ones(f.no2_trop.shape[-1])  # ∝ cell area on a regular grid
+    t['column_ratio'] = np.broadcast_to(column_ratio(raw['no2_trop'], raw['prior_no2'], area)[:, None, None], f.no2_trop.shape)
     x = np.stack([t[k] for k in INPUT_CHANNELS], 1)
     mean, std = (np.array([norm[s][k] for k in INPUT_CHANNELS], 'float32')[None, :, None, None] for s in ('mean', 'std'))
     return np.nan_to_num((x - mean) / std, nan=0.).astype('float32')
@@ -178,6 +191,8 @@ def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (phys
     tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0] | dict(missing=0.)
     transform = dict(no2_trop=tc, prior_no2=dict(tc), prior=tp)
     mean['innovation'], std['innovation'] = _moments(innovation(tr.no2_trop.values, tr.prior_no2.values, dict(transform=transform)))
+    area = np.cos(np.deg2rad(tr.lat.values))[:, None] * np.ones(tr.sizes['lon'])
+    mean['column_ratio'], std['column_ratio'] = _moments(column_ratio(tr.no2_trop.values, tr.prior_no2.values, area))
     for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., 1.)).items(): mean[k], std[k] = m, s
     return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=transform,
                 target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})

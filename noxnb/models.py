@@ -105,6 +105,7 @@ class EmissionUNet(nn.Module):
                  latent:int=0, # latent channels injected at the bottleneck (CVAE decoder)
                  kernels_per_layer:int=2, # depthwise kernels per input channel (separable convolutions)
                  reduction:int=16, # reduction ratio of the CBAM channel MLP
+                 input_skip:bool=False, # a 1×1 convolution of the inputs added to the head's raw output (zero at start), see `raw_output`
                 ):
         super().__init__()
         if head not in HEADS: raise ValueError(f"unknown output head {head!r}: use one of {', '.join(HEADS)}")
@@ -117,6 +118,8 @@ class EmissionUNet(nn.Module):
         self.inject = nn.Conv2d(ch[-1] + latent, ch[-1], 1) if latent else None
         self.up = nn.ModuleList([dc(2 * ch[k], ch[k - 1] if k else ch[0], ch[k]) for k in reversed(range(depth))])
         self.outc = init_head(nn.Conv2d(ch[0], HEADS[head] + out_channels - 1, 1), head)  # fresh ratio net = prior
+        self.skip = nn.Conv2d(in_channels, HEADS[head] + out_channels - 1, 1) if input_skip else None
+        if self.skip is not None: nn.init.zeros_(self.skip.weight); nn.init.zeros_(self.skip.bias)  # still the prior when untrained
         self.register_buffer('scale', torch.ones(()))  # typical emission, target units
 
     def features(self, x, # input, size a multiple of 2^depth (normalised units), (N, C, H, W)
@@ -132,13 +135,20 @@ class EmissionUNet(nn.Module):
             h = up(torch.cat([s, F.interpolate(h, size=s.shape[-2:], mode='bilinear', align_corners=True)], 1))
         return h
 
+    def raw_output(self, f, # decoder features (any units), (N, width, H, W)
+                   xp, # the padded input (normalised units), (N, C, H, W)
+                  ):
+        "The head's raw maps: the last 1×1 convolution of the features, plus that of the inputs themselves when `input_skip`."
+        out = self.outc(f)
+        return out if self.skip is None else out + self.skip(xp)
+
     def forward(self, x, # input, any size (normalised units), (N, C, H, W)
                 prior=None, # prior emissions, for the prior-ratio heads (target units), (N, 1, H, W)
                 z=None, # latent when `latent` > 0 (1), (N, latent, H/2^depth, W/2^depth)
                ):
         "Emissions (N, 1, H, W) (and log-variance when `out_channels`=2) for inputs x (N, C, H, W) of any size."
         xp, (h, w) = pad_to_multiple(x, 2**self.depth)
-        out, nh = self.outc(self.features(xp, z))[..., :h, :w], HEADS[self.head]
+        out, nh = self.raw_output(self.features(xp, z), xp)[..., :h, :w], HEADS[self.head]
         y = emission_head(out[:, :nh], self.head, self.scale, prior)
         return y if out.shape[1] == nh else (y, out[:, nh:])
 
@@ -170,10 +180,12 @@ class CVAE(nn.Module):
                  width:int=16, # first-level channels of the decoder UNet
                  depth:int=4, # 2× downsamplings
                  latent:int=4, # latent channels at the bottleneck resolution
-                 head:str='softplus'): # output head of the decoder
+                 head:str='softplus', # output head of the decoder
+                 *, # options (keyword-only)
+                 input_skip:bool=False): # the decoder's linear path from the inputs to its head (`EmissionUNet`)
         super().__init__()
         self.depth, self.latent = depth, latent
-        self.decoder = EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head, latent=latent)
+        self.decoder = EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head, latent=latent, input_skip=input_skip)
         self.logvar_head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1), nn.ReLU(inplace=True), nn.Conv2d(width, 1, 1))
         enc = [double_conv(in_channels + 1, width, separable=True)]
         for k in range(depth): enc += [nn.MaxPool2d(2), double_conv(width * 2**k, width * 2**(k + 1), separable=True)]
@@ -203,7 +215,7 @@ class CVAE(nn.Module):
             mu, logvar = self.posterior(xp, pad_to_multiple(y, m)[0])
             z, kl = mu + torch.randn_like(mu) * (0.5 * logvar).exp(), kl_standard_normal(mu, logvar, h * w)
         f = self.decoder.features(xp, z)
-        out, logvar = self.decoder.outc(f)[..., :h, :w], self.logvar_head(f.detach())[..., :h, :w]
+        out, logvar = self.decoder.raw_output(f, xp)[..., :h, :w], self.logvar_head(f.detach())[..., :h, :w]
         return emission_head(out, self.decoder.head, self.scale, prior), logvar.clamp(-20, 20), kl
 
 # %% ../nbs/07_models.ipynb #73b91bcf
@@ -228,9 +240,11 @@ def build_model(name:str, # 'smaat-unet', 'unet' or 'cvae'
                 width:int=16, # channels of the first level
                 depth:int=4, # 2× downsamplings
                 head:str='softplus', # output head ('softplus', 'prior-ratio' or 'prior-ratio-add')
-                latent:int=4): # CVAE latent channels
+                latent:int=4, # CVAE latent channels
+                *, # options (keyword-only)
+                input_skip:bool=False): # a linear path from the inputs to the head (`EmissionUNet`)
     "A model from its name: SmaAT-UNet, a plain UNet of the same depth, or the conditional VAE."
-    if name == 'smaat-unet': return EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head)
-    if name == 'unet': return EmissionUNet(in_channels, width, depth, head=head)
-    if name == 'cvae': return CVAE(in_channels, width, depth, latent, head)
+    if name == 'smaat-unet': return EmissionUNet(in_channels, width, depth, separable=True, attention=True, head=head, input_skip=input_skip)
+    if name == 'unet': return EmissionUNet(in_channels, width, depth, head=head, input_skip=input_skip)
+    if name == 'cvae': return CVAE(in_channels, width, depth, latent, head, input_skip=input_skip)
     raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODEL_NAMES)}")

@@ -83,6 +83,7 @@ def __getitem__(self, i:int, # sample index within the split
     rows = np.r_[i, np.where(self.prev[i] >= 0, self.prev[i], i)]  # the sample, then its previous days (itself where none)
     if self._arrays is not None:  # a slice of the arrays normalised once: no xarray per sample
         a = {n: v[rows if n == 'x' else rows[:1], :, ly, lx] for n, v in self._arrays.items()}  # only the patch is copied
-    else: a = _split_arrays(self._data().isel(sample=self.index[rows], lat=ly, lon=lx).load(), self.norm)
+    else:  # whole maps first: the column ratio is the map's, not the patch's
+        a = {n: v[:, :, ly, lx] for n, v in _split_arrays(self._data().isel(sample=self.index[rows]).load(), self.norm).items()}
     a['x'] = stack_previous(a['x'], np.where(self.prev[i] >= 0, np.arange(1, len(rows)), -1)[None].repeat(len(rows), 0))
     return {n: torch.from_numpy(np.ascontiguousarray(v[0])) for n, v in a.items()}

@@ -27,7 +27,7 @@ __all__ = ['TRAIN_DEFAULTS', 'train_config', 'masked_mean', 'pixel_weight', 'gau
 
 # %% ../nbs/08_train.ipynb #efbea495
 TRAIN_DEFAULTS = dict(
-    width=16, depth=3, latent=4, head='softplus',  # model (see 07_models)
+    width=16, depth=3, latent=4, head='softplus', input_skip=False,  # model (see 07_models)
     epochs=10, batch_size=8, patch=32, lr=1e-3, weight_decay=0., lr_patience=3, lr_factor=0.1, patience=5,
     beta=1.0, kl_warmup=2, unobserved_weight=0.1, val_samples=4, seed=0, num_workers=0, amp=True,
     prior_dropout=0., column_dropout=0., coarse_weight=0., total_weight=0., coarse_cells=4,  # prior-free shares; loss terms (see batch_loss)
@@ -236,7 +236,7 @@ def drop_prior(batch:dict, # a training batch (x, y, prior, mask)
     if not no_col.any(): return batch
     x, prior, c = batch['x'].clone(), batch['prior'].clone(), norm['channels']
     x[drop, c.index('prior')] = inputs.normalised_value(0., 'prior', norm); prior[drop] = 0.
-    for k in ('prior_no2', 'innovation'): x[no_col, c.index(k)] = 0.   # missing, as `inputs.normalise` writes it
+    for k in ('prior_no2', *inputs.DERIVED_CHANNELS): x[no_col, c.index(k)] = 0.   # the prior's column and what derives from it: missing, as `inputs.normalise` writes it
     return batch | dict(x=x, prior=prior)
 
 def train_epoch(model, # the model
@@ -301,7 +301,7 @@ def run_meta(model_name:str, # one of `MODEL_NAMES`
 def model_from_meta(meta:dict): # from run.json
     "An untrained model with the architecture recorded in `meta`."
     c = meta['cfg']
-    return build_model(meta['model'], meta['in_channels'], c['width'], c['depth'], c['head'], c['latent'])
+    return build_model(meta['model'], meta['in_channels'], c['width'], c['depth'], c['head'], c['latent'], input_skip=c.get('input_skip', False))  # runs before input_skip: none
 
 def _epoch_seed(seed, epoch, rank): return (seed * 1_000_003 + epoch * 1009 + rank) % 2**31
 
@@ -315,7 +315,7 @@ def _broadcast(obj, world):
     if world == 1: return obj
     box = [obj]; dist.broadcast_object_list(box, 0); return box[0]
 
-_ARCH = ('width', 'depth', 'latent', 'head', 'prev_days')
+_ARCH = ('width', 'depth', 'latent', 'head', 'input_skip', 'prev_days')
 
 def _stale(old:dict, meta:dict):
     "Why a run folder whose run.json is `old` cannot be resumed as `meta` (another model, architecture or dataset), else None."
