@@ -106,6 +106,10 @@ def column_ratio(no2:np.ndarray, # observed columns, NaN where missing (mol m-2)
     with np.errstate(divide='ignore', invalid='ignore'): r = np.log(num / den)
     return np.where((num > 0) & (den > 0), r, np.nan)
 
+def _map_column_ratio(no2, prior_no2, lat):
+    "`column_ratio` of maps (..., lat, lon) on a regular grid, weighted by cos(lat) (∝ cell area)."
+    return column_ratio(no2, prior_no2, np.cos(np.deg2rad(np.asarray(lat)))[:, None] * np.ones(np.shape(no2)[-1]))
+
 # %% ../nbs/06a_inputs.ipynb #87ff6bed
 LOG_FLOORS = dict(no2_trop=0.1, prior=1e-3)  # floor of each log channel as a fraction of its ref (1)
 
@@ -140,8 +144,7 @@ def normalise(fields:xr.Dataset, # STORED_CHANNELS, dims (sample or time, lat, l
     f = fields.transpose(*lead, 'lat', 'lon')
     raw = {k: _maps(f[k], f.no2_trop.shape) for k in STORED_CHANNELS}
     t = {k: transform_channel(raw[k], k, norm) for k in STORED_CHANNELS} | dict(innovation=innovation(raw['no2_trop'], raw['prior_no2'], norm))
-    area = np.cos(np.deg2rad(f.lat.values))[:, None] * np.ones(f.no2_trop.shape[-1])  # ∝ cell area on a regular grid
-    t['column_ratio'] = np.broadcast_to(column_ratio(raw['no2_trop'], raw['prior_no2'], area)[:, None, None], f.no2_trop.shape)
+    t['column_ratio'] = np.broadcast_to(_map_column_ratio(raw['no2_trop'], raw['prior_no2'], f.lat.values)[:, None, None], f.no2_trop.shape)
     x = np.stack([t[k] for k in INPUT_CHANNELS], 1)
     mean, std = (np.array([norm[s][k] for k in INPUT_CHANNELS], 'float32')[None, :, None, None] for s in ('mean', 'std'))
     return np.nan_to_num((x - mean) / std, nan=0.).astype('float32')
@@ -191,8 +194,7 @@ def norm_stats(ds:xr.Dataset, # samples: STORED_CHANNELS, emissions, split (phys
     tp = _log_stats(tr.prior, LOG_FLOORS['prior'], rms(tr.prior) or scale)[0] | dict(missing=0.)
     transform = dict(no2_trop=tc, prior_no2=dict(tc), prior=tp)
     mean['innovation'], std['innovation'] = _moments(innovation(tr.no2_trop.values, tr.prior_no2.values, dict(transform=transform)))
-    area = np.cos(np.deg2rad(tr.lat.values))[:, None] * np.ones(tr.sizes['lon'])
-    mean['column_ratio'], std['column_ratio'] = _moments(column_ratio(tr.no2_trop.values, tr.prior_no2.values, area))
+    mean['column_ratio'], std['column_ratio'] = _moments(_map_column_ratio(tr.no2_trop.values, tr.prior_no2.values, tr.lat.values))
     for k, (m, s) in dict(valid=(0., 1.), doy_sin=(0., 1.), doy_cos=(0., 1.), prior=(0., 1.)).items(): mean[k], std[k] = m, s
     return dict(channels=list(INPUT_CHANNELS), target=TARGET, mean=mean, std=std, transform=transform,
                 target_scale=scale, n_train=int(tr.sizes['sample']), units={k: UNITS[k] for k in (*INPUT_CHANNELS, TARGET)})

@@ -19,14 +19,13 @@ from noxnb.train import drop_prior, open_split, samples_path
 def predictions(run, data):
     "(prediction, truth, prior) of the test split in target-scale units, (N, H, W); RUN:no-prior without the prior."
     run, _, mode = run.partition(':')
+    if mode not in ('', 'no-prior'): sys.exit(f"unknown mode {mode!r}: only 'no-prior'")
     m, meta = load_run(run); ds = open_split(data, 'test', prev_days=meta['cfg'].get('prev_days', 0))
     out = []
     with torch.no_grad():
         for b in DataLoader(ds, 16):
-            q = b['prior']
-            if mode == 'no-prior': b = drop_prior(b, 1., meta['norm'])
-            elif mode: sys.exit(f"unknown mode {mode!r}: only 'no-prior'")
-            p, _ = predict_emissions(m, b['x'], b['prior'], 1); b['prior'] = q
+            given = drop_prior(b, 1., meta['norm']) if mode else b  # what the model sees; the prior scored against stays b's
+            p, _ = predict_emissions(m, given['x'], given['prior'], 1)
             out.append((p[:, 0].numpy(), b['y'][:, 0].numpy(), b['prior'][:, 0].numpy()))
     return [np.concatenate(a) for a in zip(*out)]
 
